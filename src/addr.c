@@ -1,0 +1,226 @@
+/* addr.c: hosts, ports and Unix paths: checks, resolution, formatting. */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+
+#define SUN_PATH_SIZE	sizeof(((struct sockaddr_un *)0)->sun_path)
+
+int
+addr_host(const char *what, const char *host, char *out, size_t size,
+    struct status *st)
+{
+	size_t	len = strlen(host), i;
+
+	if (len == 0)
+		return status_usage(st, "%s '': empty host", what);
+	if (host[0] == '[') {
+		if (len < 3 || host[len - 1] != ']')
+			return status_usage(st, "%s '%.64s': unbalanced "
+			    "brackets", what, host);
+		host++;
+		len -= 2;
+	}
+	if (len > ADDR_HOST_MAX)
+		return status_usage(st, "%s '%.32s...': host name too long "
+		    "(at most %d characters)", what, host, ADDR_HOST_MAX);
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)host[i];
+
+		if (c <= ' ' || c == 0x7f || c == '[' || c == ']' ||
+		    c == '/')
+			return status_usage(st, "%s '%.64s': not a host name "
+			    "or address", what, host);
+	}
+	if (out != NULL) {
+		if (len >= size)
+			return status_usage(st, "%s: host name too long", what);
+		memcpy(out, host, len);
+		out[len] = '\0';
+	}
+	return 0;
+}
+
+/* AF_INET or AF_INET6 for a numeric literal (a %zone allowed), else 0. */
+static int
+addr_literal_family(const char *host)
+{
+	unsigned char	buf[sizeof(struct in6_addr)];
+	char		tmp[ADDR_HOST_MAX + 1];
+	size_t		len;
+
+	if (inet_pton(AF_INET, host, buf) == 1)
+		return AF_INET;
+	len = strcspn(host, "%");
+	if (len >= sizeof tmp)
+		return 0;
+	memcpy(tmp, host, len);
+	tmp[len] = '\0';
+	if (inet_pton(AF_INET6, tmp, buf) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+static int
+addr_gai_code(int err)
+{
+	switch (err) {
+	case EAI_SYSTEM:
+		return status_errno_code(errno, SC_EX_NOHOST);
+	case EAI_MEMORY:
+		return SC_EX_OSERR;
+	default:
+		return SC_EX_NOHOST;
+	}
+}
+
+int
+addr_resolve(const char *host, uint16_t port, int family, int socktype,
+    int flags, struct addrinfo **res, struct status *st)
+{
+	struct addrinfo	hints;
+	char		name[ADDR_HOST_MAX + 1], serv[8];
+	int		lit = 0, err;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = family;
+	hints.ai_socktype = socktype == SOCK_SEQPACKET ? SOCK_STREAM :
+	    socktype;
+	hints.ai_flags = AI_NUMERICSERV;
+	if (flags & ADDR_PASSIVE)
+		hints.ai_flags |= AI_PASSIVE;
+	snprintf(serv, sizeof serv, "%u", (unsigned)port);
+	if (host != NULL) {
+		if (addr_host("HOST", host, name, sizeof name, st) < 0)
+			return -1;
+		host = name;
+		lit = addr_literal_family(host);
+		if (lit != 0 && family != AF_UNSPEC && lit != family)
+			return status_usage(st, "'%s' is an %s address but %s "
+			    "was given", host, lit == AF_INET ? "IPv4" :
+			    "IPv6", family == AF_INET ? "-4" : "-6");
+		if (lit == 0 && (flags & ADDR_NUMERIC))
+			return status_usage(st, "'%s': not a numeric address "
+			    "(-n forbids names)", host);
+		/* Literals never reach the name service. */
+		if (lit != 0)
+			hints.ai_flags |= AI_NUMERICHOST;
+	}
+	err = getaddrinfo(host, serv, &hints, res);
+	if (err != 0) {
+		int saved = errno;
+
+		if (err == EAI_SYSTEM)
+			return status_set(st, addr_gai_code(err), "%s: %s",
+			    host != NULL ? host : "*", strerror(saved));
+		return status_set(st, addr_gai_code(err), "%s: %s",
+		    host != NULL ? host : "*", gai_strerror(err));
+	}
+	return 0;
+}
+
+int
+addr_unix_check(const char *what, const char *path, struct status *st)
+{
+	size_t	len = strlen(path);
+
+	if (len == 0)
+		return status_usage(st, "%s '': empty path", what);
+	if (path[0] == '@' && len == 1)
+		return status_usage(st, "%s '@': empty abstract name", what);
+	/* A path needs its NUL; an abstract name uses the leading NUL. */
+	if (len >= SUN_PATH_SIZE)
+		return status_usage(st, "%s '%.32s...': path too long (at most "
+		    "%zu bytes)", what, path, SUN_PATH_SIZE - 1);
+	return 0;
+}
+
+int
+addr_unix(const char *path, struct sockaddr_un *sun, socklen_t *len,
+    struct status *st)
+{
+	size_t	n;
+
+	if (addr_unix_check("--unix", path, st) < 0)
+		return -1;
+	n = strlen(path);
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, path, n);
+	if (path[0] == '@') {
+		/* Linux abstract namespace: a leading NUL, no terminator. */
+		sun->sun_path[0] = '\0';
+		*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n);
+	} else
+		*len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+		    n + 1);
+	return 0;
+}
+
+static const char *
+addr_format_unix(const struct sockaddr_un *sun, socklen_t len, char *buf,
+    size_t size)
+{
+	size_t	off = offsetof(struct sockaddr_un, sun_path), n;
+
+	if (len <= off) {
+		snprintf(buf, size, "(unnamed)");
+		return buf;
+	}
+	n = len - off;
+	if (sun->sun_path[0] == '\0') {
+		snprintf(buf, size, "@%.*s", (int)(n - 1), sun->sun_path + 1);
+		return buf;
+	}
+	snprintf(buf, size, "%.*s", (int)strnlen(sun->sun_path, n),
+	    sun->sun_path);
+	return buf;
+}
+
+const char *
+addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
+{
+	char	host[INET6_ADDRSTRLEN];
+
+	switch (sa->sa_family) {
+	case AF_INET: {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+		snprintf(buf, size, "%s:%u", host, ntohs(in->sin_port));
+		return buf;
+	}
+	case AF_INET6: {
+		const struct sockaddr_in6 *in6 =
+		    (const struct sockaddr_in6 *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], host,
+			    sizeof host);
+			snprintf(buf, size, "%s:%u", host,
+			    ntohs(in6->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+			snprintf(buf, size, "[%s]:%u", host,
+			    ntohs(in6->sin6_port));
+		}
+		return buf;
+	}
+	case AF_UNIX:
+		return addr_format_unix((const struct sockaddr_un *)sa, len,
+		    buf, size);
+	default:
+		snprintf(buf, size, "(family %d)", sa->sa_family);
+		return buf;
+	}
+}

@@ -1,0 +1,59 @@
+/*
+ * addr.h: host names, ports and Unix paths: checking, resolving,
+ * formatting.  Nothing here prints or exits.
+ */
+#ifndef SC_ADDR_H
+#define SC_ADDR_H
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netdb.h>
+#include <stdint.h>
+
+#include "status.h"
+
+/* Room for any address addr_format() writes, a Unix path included. */
+#define ADDR_STRLEN	160
+
+/* The longest host name accepted (RFC 1035: 253 characters). */
+#define ADDR_HOST_MAX	253
+
+#define ADDR_NUMERIC	0x1	/* -n: refuse names, never ask DNS */
+#define ADDR_PASSIVE	0x2	/* for bind() */
+
+/*
+ * Check HOST as typed and copy it to out without brackets ("[::1]" ->
+ * "::1").  Empty, overlong, or with spaces or control characters: -1 with
+ * a usage status naming what.
+ */
+int	addr_host(const char *what, const char *host, char *out, size_t size,
+	    struct status *st);
+
+/*
+ * Resolve host (NULL: the wildcard, with ADDR_PASSIVE) and port for
+ * family (AF_UNSPEC, AF_INET, AF_INET6) and socktype.  Numeric addresses
+ * never reach the name service.  Returns 0 and *res (freeaddrinfo it), or
+ * -1: 68 not resolved, 64 a name with ADDR_NUMERIC or a literal of the
+ * other family than -4/-6.
+ */
+int	addr_resolve(const char *host, uint16_t port, int family, int socktype,
+	    int flags, struct addrinfo **res, struct status *st);
+
+/*
+ * Check a Unix socket PATH ("@name" is abstract): non-empty and short
+ * enough for sun_path, else a usage status naming what.
+ */
+int	addr_unix_check(const char *what, const char *path, struct status *st);
+
+/* Fill a sockaddr_un for path (checked as above). */
+int	addr_unix(const char *path, struct sockaddr_un *sun, socklen_t *len,
+	    struct status *st);
+
+/*
+ * Format an address as SPEC prints it: "127.0.0.1:8009", "[::1]:8009"
+ * (IPv4-mapped IPv6 as plain IPv4), a Unix path or "@abstract".  Returns buf.
+ */
+const char *addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
+	    size_t size);
+
+#endif

@@ -1,0 +1,4 @@
+/* buf.h: (being written) */
+#ifndef SC_BUF_H
+#define SC_BUF_H
+#endif

@@ -1,0 +1,195 @@
+/* parse.c: strict parsers for ports, durations, sizes and counts. */
+#include "config.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "parse.h"
+
+/* Longest value echoed back in a message; longer ones are cut with "...". */
+#define PARSE_ECHO_MAX	64
+
+static int
+parse_refuse(struct status *st, const char *what, const char *s,
+    const char *why)
+{
+	if (strlen(s) > PARSE_ECHO_MAX)
+		return status_usage(st, "%s '%.*s...': %s", what,
+		    PARSE_ECHO_MAX, s, why);
+	return status_usage(st, "%s '%s': %s", what, s, why);
+}
+
+/*
+ * Digits only, no sign, no space; the value must fit in max.  Returns the
+ * number of digits consumed (0 when s does not start with a digit), or -1
+ * on overflow.
+ */
+static int
+parse_digits(const char *s, int64_t max, int64_t *out)
+{
+	int64_t	v = 0;
+	int	n = 0;
+
+	while (s[n] >= '0' && s[n] <= '9') {
+		int d = s[n] - '0';
+
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+		n++;
+	}
+	*out = v;
+	return n;
+}
+
+int
+parse_port(const char *what, const char *s, const char *proto, uint16_t *out,
+    struct status *st)
+{
+	struct servent	*se;
+	int64_t		 v;
+	int		 n;
+	size_t		 i;
+
+	if (*s == '\0')
+		return parse_refuse(st, what, s, "empty port");
+	if (s[0] >= '0' && s[0] <= '9') {
+		n = parse_digits(s, 65535, &v);
+		if (n < 0)
+			return parse_refuse(st, what, s,
+			    "port out of range (0-65535)");
+		if (s[n] != '\0')
+			return parse_refuse(st, what, s, "not a port number");
+		*out = (uint16_t)v;
+		return 0;
+	}
+	/* A service name: letters, digits, '-', '_', '.', '+' only. */
+	if (strlen(s) > 32)
+		return parse_refuse(st, what, s, "not a port or service name");
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isalnum(c) && c != '-' && c != '_' && c != '.' &&
+		    c != '+')
+			return parse_refuse(st, what, s,
+			    "not a port or service name");
+	}
+	se = getservbyname(s, proto);
+	if (se == NULL)
+		return parse_refuse(st, what, s, "unknown service name");
+	*out = ntohs((uint16_t)se->s_port);
+	return 0;
+}
+
+static const struct {
+	const char	*unit;
+	int64_t		 ms;
+} dur_units[] = {
+	{ "",	1000 },
+	{ "s",	1000 },
+	{ "ms",	1 },
+	{ "m",	60 * 1000 },
+	{ "h",	3600 * 1000 },
+};
+
+int
+parse_duration(const char *what, const char *s, int64_t *ms,
+    struct status *st)
+{
+	int64_t		 whole, frac = 0, scale = 1, mult = -1, total;
+	const char	*p = s;
+	int		 n;
+	size_t		 i;
+
+	if (*s == '\0')
+		return parse_refuse(st, what, s, "empty duration");
+	n = parse_digits(p, 10000000000LL, &whole);
+	if (n < 0)
+		return parse_refuse(st, what, s, "duration out of range");
+	p += n;
+	if (*p == '.') {
+		p++;
+		/* Keep nine fractional digits; ignore finer ones. */
+		while (*p >= '0' && *p <= '9') {
+			if (scale < 1000000000LL) {
+				frac = frac * 10 + (*p - '0');
+				scale *= 10;
+			}
+			p++;
+			n++;
+		}
+	}
+	if (n == 0)
+		return parse_refuse(st, what, s, "not a duration");
+	for (i = 0; i < sizeof dur_units / sizeof dur_units[0]; i++)
+		if (strcmp(p, dur_units[i].unit) == 0)
+			mult = dur_units[i].ms;
+	if (mult < 0)
+		return parse_refuse(st, what, s, "not a duration");
+	total = whole * mult + (frac * mult + scale - 1) / scale;
+	if (total > PARSE_DUR_MAX_MS)
+		return parse_refuse(st, what, s,
+		    "duration out of range (at most 100 days)");
+	*ms = total;
+	return 0;
+}
+
+int
+parse_size(const char *what, const char *s, int64_t max, int64_t *out,
+    struct status *st)
+{
+	int64_t	v, mult = 1;
+	int	n;
+
+	if (*s == '\0')
+		return parse_refuse(st, what, s, "empty size");
+	n = parse_digits(s, INT64_MAX / 4, &v);
+	if (n < 0)
+		return parse_refuse(st, what, s, "size out of range");
+	if (n == 0)
+		return parse_refuse(st, what, s, "not a size");
+	switch (s[n]) {
+	case '\0':
+		break;
+	case 'k': case 'K':
+		mult = 1024;
+		break;
+	case 'M':
+		mult = 1024 * 1024;
+		break;
+	case 'G':
+		mult = 1024 * 1024 * 1024;
+		break;
+	default:
+		return parse_refuse(st, what, s, "not a size");
+	}
+	if (s[n] != '\0' && s[n + 1] != '\0')
+		return parse_refuse(st, what, s, "not a size");
+	if (v > max / mult)
+		return parse_refuse(st, what, s, "size out of range");
+	*out = v * mult;
+	return 0;
+}
+
+int
+parse_count(const char *what, const char *s, int64_t min, int64_t max,
+    int64_t *out, struct status *st)
+{
+	int64_t	v;
+	int	n;
+
+	if (*s == '\0')
+		return parse_refuse(st, what, s, "empty number");
+	n = parse_digits(s, max, &v);
+	if (n < 0)
+		return parse_refuse(st, what, s, "number out of range");
+	if (n == 0 || s[n] != '\0')
+		return parse_refuse(st, what, s, "not a whole number");
+	if (v < min)
+		return parse_refuse(st, what, s, "number out of range");
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,45 @@
+/*
+ * parse.h: one strict parser each for the values users type.
+ *
+ * Each accepts exactly what SPEC allows and, on refusal, returns -1 with a
+ * usage status (64) naming the option and the value:
+ * "--timeout 'abc': not a duration".  `what` is that option's name as it
+ * should appear in the message ("--timeout", "PORT").
+ */
+#ifndef SC_PARSE_H
+#define SC_PARSE_H
+
+#include <stdint.h>
+
+#include "status.h"
+
+/* The largest duration accepted, in milliseconds: 100 days. */
+#define PARSE_DUR_MAX_MS	(100LL * 24 * 3600 * 1000)
+
+/*
+ * PORT: a decimal number 0-65535, or a service name from /etc/services
+ * for proto ("tcp" or "udp").  No DNS is involved.
+ */
+int	parse_port(const char *what, const char *s, const char *proto,
+	    uint16_t *out, struct status *st);
+
+/*
+ * DUR: a decimal number of seconds with an optional unit: "500ms", "1.5",
+ * "2s", "3m", "1h".  The result is in milliseconds, rounded up so that a
+ * non-zero duration never becomes 0.  No sign, no exponent, no inf/nan.
+ */
+int	parse_duration(const char *what, const char *s, int64_t *ms,
+	    struct status *st);
+
+/*
+ * SIZE: a whole number of bytes with an optional k, M or G suffix
+ * (powers of 1024), at most max.
+ */
+int	parse_size(const char *what, const char *s, int64_t max,
+	    int64_t *out, struct status *st);
+
+/* COUNT: a whole decimal number from min to max. */
+int	parse_count(const char *what, const char *s, int64_t min, int64_t max,
+	    int64_t *out, struct status *st);
+
+#endif

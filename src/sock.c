@@ -1,0 +1,541 @@
+/*
+ * sock.c: creating, binding, accepting and connecting sockets, and every
+ * setsockopt.  The Linux-only calls (TCP_KEEP*, abstract Unix names,
+ * IPV6_V6ONLY) live here and nowhere else.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "sig.h"
+#include "sock.h"
+
+void
+sock_opts_init(struct sock_opts *o, int socktype, const char *proto)
+{
+	memset(o, 0, sizeof *o);
+	o->socktype = socktype;
+	o->proto = proto;
+	o->family = AF_UNSPEC;
+	o->timeout_ms = -1;
+	o->idle_ms = -1;
+	o->reuseaddr = -1;	/* default: on for stream listeners */
+}
+
+int
+sock_type(const struct sock_opts *o)
+{
+	if (o->unix_path != NULL && o->seqpacket)
+		return SOCK_SEQPACKET;
+	return o->socktype;
+}
+
+int64_t
+sock_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+sock_poll_ms(int64_t deadline)
+{
+	int64_t	left;
+
+	if (deadline < 0)
+		return -1;
+	left = deadline - sock_now_ms();
+	if (left < 0)
+		return 0;
+	return left > 0x7fffffff ? 0x7fffffff : (int)left;
+}
+
+int
+sock_set_nonblock(int fd, int on)
+{
+	int	fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
+	return fcntl(fd, F_SETFL, fl);
+}
+
+static int
+sock_setint(int fd, int level, int name, int value, const char *what,
+    struct status *st)
+{
+	if (setsockopt(fd, level, name, &value, sizeof value) < 0) {
+		char	subject[64];
+
+		snprintf(subject, sizeof subject, "setsockopt %s", what);
+		return status_errno(st, errno, SC_EX_OSERR, subject);
+	}
+	return 0;
+}
+
+int
+sock_apply(int fd, const struct sock_opts *o, int family, int listener,
+    struct status *st)
+{
+	int	tcp = (family == AF_INET || family == AF_INET6) &&
+		    o->socktype == SOCK_STREAM;
+
+	/*
+	 * SO_REUSEADDR is on by default for stream listeners (TIME_WAIT must
+	 * not block a restart).  On datagram sockets it would let two
+	 * receivers share a port silently, so there it is set only on request.
+	 */
+	if (listener && (o->reuseaddr == 1 ||
+	    (o->reuseaddr == -1 && o->socktype == SOCK_STREAM)))
+		if (sock_setint(fd, SOL_SOCKET, SO_REUSEADDR, 1, "SO_REUSEADDR",
+		    st) < 0)
+			return -1;
+	if (listener && o->reuseport &&
+	    sock_setint(fd, SOL_SOCKET, SO_REUSEPORT, 1, "SO_REUSEPORT",
+	    st) < 0)
+		return -1;
+	if (o->rcvbuf > 0 && sock_setint(fd, SOL_SOCKET, SO_RCVBUF, o->rcvbuf,
+	    "SO_RCVBUF", st) < 0)
+		return -1;
+	if (o->sndbuf > 0 && sock_setint(fd, SOL_SOCKET, SO_SNDBUF, o->sndbuf,
+	    "SO_SNDBUF", st) < 0)
+		return -1;
+	if (!tcp)
+		return 0;
+	if (o->nodelay && sock_setint(fd, IPPROTO_TCP, TCP_NODELAY, 1,
+	    "TCP_NODELAY", st) < 0)
+		return -1;
+	if (!o->keepalive)
+		return 0;
+	if (sock_setint(fd, SOL_SOCKET, SO_KEEPALIVE, 1, "SO_KEEPALIVE",
+	    st) < 0)
+		return -1;
+	if (o->ka_idle > 0 && sock_setint(fd, IPPROTO_TCP, TCP_KEEPIDLE,
+	    o->ka_idle, "TCP_KEEPIDLE", st) < 0)
+		return -1;
+	if (o->ka_intvl > 0 && sock_setint(fd, IPPROTO_TCP, TCP_KEEPINTVL,
+	    o->ka_intvl, "TCP_KEEPINTVL", st) < 0)
+		return -1;
+	if (o->ka_cnt > 0 && sock_setint(fd, IPPROTO_TCP, TCP_KEEPCNT,
+	    o->ka_cnt, "TCP_KEEPCNT", st) < 0)
+		return -1;
+	return 0;
+}
+
+/* Bind fd to sa and, for streams, listen; errors name the address. */
+static int
+sock_bind_listen(int fd, int socktype, const struct sockaddr *sa,
+    socklen_t len, const char *name, struct status *st)
+{
+	char	buf[ADDR_STRLEN];
+
+	if (name == NULL)
+		name = addr_format(sa, len, buf, sizeof buf);
+	if (bind(fd, sa, len) < 0)
+		return status_errno(st, errno, SC_EX_OSERR, name);
+	if (socktype != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0)
+		return status_errno(st, errno, SC_EX_OSERR, name);
+	return 0;
+}
+
+/* One IP socket bound to sa; v6only -1 leaves IPV6_V6ONLY alone. */
+static int
+sock_listen_ip(const struct sock_opts *o, const struct sockaddr *sa,
+    socklen_t len, int v6only, struct sock_listener *l, struct status *st)
+{
+	int	fd, saved;
+
+	fd = socket(sa->sa_family, o->socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return status_errno(st, errno, SC_EX_OSERR, "socket");
+	if ((sa->sa_family == AF_INET6 && v6only >= 0 &&
+	    sock_setint(fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only, "IPV6_V6ONLY",
+	    st) < 0) || sock_apply(fd, o, sa->sa_family, 1, st) < 0 ||
+	    sock_bind_listen(fd, o->socktype, sa, len, NULL, st) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	l->fd = fd;
+	l->family = sa->sa_family;
+	return 0;
+}
+
+/* The wildcard: dual-stack [::] unless -4, falling back to 0.0.0.0. */
+static int
+sock_listen_any(const struct sock_opts *o, struct sock_listener *l,
+    struct status *st)
+{
+	struct sockaddr_in6	in6;
+	struct sockaddr_in	in;
+
+	if (o->family != AF_INET) {
+		memset(&in6, 0, sizeof in6);
+		in6.sin6_family = AF_INET6;
+		in6.sin6_addr = in6addr_any;
+		in6.sin6_port = htons(o->port);
+		if (sock_listen_ip(o, (struct sockaddr *)&in6, sizeof in6,
+		    o->family == AF_INET6, l, st) == 0)
+			return 0;
+		/* No IPv6 here: use IPv4, unless -6 asked for IPv6. */
+		if (o->family == AF_INET6 || (errno != EAFNOSUPPORT &&
+		    errno != EADDRNOTAVAIL))
+			return -1;
+	}
+	memset(&in, 0, sizeof in);
+	in.sin_family = AF_INET;
+	in.sin_addr.s_addr = htonl(INADDR_ANY);
+	in.sin_port = htons(o->port);
+	return sock_listen_ip(o, (struct sockaddr *)&in, sizeof in, -1, l, st);
+}
+
+/* -b ADDR: every address it resolves to, in order, until one binds. */
+static int
+sock_listen_addr(const struct sock_opts *o, struct sock_listener *l,
+    struct status *st)
+{
+	struct addrinfo	*res, *ai;
+	int		 rc = -1;
+
+	if (addr_resolve(o->bind, o->port, o->family, o->socktype,
+	    ADDR_PASSIVE | (o->numeric ? ADDR_NUMERIC : 0), &res, st) < 0)
+		return -1;
+	for (ai = res; ai != NULL && rc < 0; ai = ai->ai_next)
+		rc = sock_listen_ip(o, ai->ai_addr, ai->ai_addrlen,
+		    ai->ai_family == AF_INET6 ? 1 : -1, l, st);
+	freeaddrinfo(res);
+	return rc;
+}
+
+/*
+ * A socket file is at path and bind said EADDRINUSE: is somebody still
+ * listening there?  Returns 1 when the file is a stale socket (connect is
+ * refused), 0 with st set when it is live or not a socket.
+ */
+static int
+sock_unix_stale(const char *path, const struct sockaddr_un *sun,
+    socklen_t len, int socktype, struct status *st)
+{
+	struct stat	sb;
+	int		fd, rc, err;
+
+	if (lstat(path, &sb) < 0)
+		return status_errno(st, errno, SC_EX_OSERR, path) + 1;
+	if (!S_ISSOCK(sb.st_mode))
+		return status_set(st, SC_EX_OSERR, "%s: File exists and is "
+		    "not a socket", path) + 1;
+	fd = socket(AF_UNIX, socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return status_errno(st, errno, SC_EX_OSERR, "socket") + 1;
+	rc = connect(fd, (const struct sockaddr *)sun, len);
+	err = errno;
+	close(fd);
+	if (rc < 0 && err == ECONNREFUSED)
+		return 1;
+	return status_set(st, SC_EX_OSERR, "%s: Address already in use",
+	    path) + 1;
+}
+
+static int
+sock_listen_unix(const struct sock_opts *o, struct sock_listener *l,
+    struct status *st)
+{
+	struct sockaddr_un	sun;
+	struct stat		sb;
+	socklen_t		len;
+	int			fd, type = sock_type(o), saved;
+
+	if (addr_unix(o->unix_path, &sun, &len, st) < 0)
+		return -1;
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return status_errno(st, errno, SC_EX_OSERR, "socket");
+	if (sock_apply(fd, o, AF_UNIX, 1, st) < 0)
+		goto fail;
+	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
+		if (errno != EADDRINUSE || o->unix_path[0] == '@') {
+			status_errno(st, errno, SC_EX_OSERR, o->unix_path);
+			goto fail;
+		}
+		/* A stale socket file from a dead listener is replaced. */
+		if (sock_unix_stale(o->unix_path, &sun, len, type, st) == 0)
+			goto fail;
+		if (unlink(o->unix_path) < 0 ||
+		    bind(fd, (struct sockaddr *)&sun, len) < 0) {
+			status_errno(st, errno, SC_EX_OSERR, o->unix_path);
+			goto fail;
+		}
+	}
+	if (o->unix_path[0] != '@' && lstat(o->unix_path, &sb) == 0) {
+		l->have_path = 1;
+		snprintf(l->path, sizeof l->path, "%s", o->unix_path);
+		l->dev = sb.st_dev;
+		l->ino = sb.st_ino;
+	}
+	if (type != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0) {
+		status_errno(st, errno, SC_EX_OSERR, o->unix_path);
+		goto fail;
+	}
+	l->fd = fd;
+	l->family = AF_UNIX;
+	return 0;
+fail:
+	saved = errno;
+	close(fd);
+	l->fd = -1;
+	sock_listener_close(l);
+	errno = saved;
+	return -1;
+}
+
+int
+sock_listen(const struct sock_opts *o, struct sock_listener *l,
+    struct status *st)
+{
+	memset(l, 0, sizeof *l);
+	l->fd = -1;
+	l->socktype = sock_type(o);
+	if (o->unix_path != NULL)
+		return sock_listen_unix(o, l, st);
+	if (o->bind != NULL)
+		return sock_listen_addr(o, l, st);
+	return sock_listen_any(o, l, st);
+}
+
+void
+sock_listener_close(struct sock_listener *l)
+{
+	struct stat	sb;
+
+	if (l->fd >= 0)
+		close(l->fd);
+	l->fd = -1;
+	/* Remove the file only if it is still the socket we bound. */
+	if (l->have_path && lstat(l->path, &sb) == 0 && S_ISSOCK(sb.st_mode) &&
+	    sb.st_dev == l->dev && sb.st_ino == l->ino)
+		unlink(l->path);
+	l->have_path = 0;
+}
+
+int
+sock_accept(const struct sock_listener *l, const struct sock_opts *o,
+    int64_t timeout_ms, struct sockaddr_storage *peer, socklen_t *peerlen,
+    struct status *st)
+{
+	struct pollfd	pfd = { .fd = l->fd, .events = POLLIN };
+	int64_t		deadline = timeout_ms < 0 ? -1 : sock_now_ms() +
+			    timeout_ms;
+	int		fd, n;
+
+	for (;;) {
+		n = poll(&pfd, 1, sock_poll_ms(deadline));
+		if (n < 0 && errno == EINTR && sig_pending() == 0)
+			continue;
+		if (n < 0)
+			return status_errno(st, errno, SC_EX_FAIL, "poll");
+		if (n == 0)
+			return status_set(st, SC_EX_TEMPFAIL, "accept timeout: "
+			    "nobody connected within %lld.%03llds",
+			    (long long)(timeout_ms / 1000),
+			    (long long)(timeout_ms % 1000));
+		*peerlen = sizeof *peer;
+		fd = accept4(l->fd, (struct sockaddr *)peer, peerlen,
+		    SOCK_CLOEXEC);
+		if (fd >= 0)
+			break;
+		/* The client left between poll and accept: wait again. */
+		if (errno == EAGAIN || errno == ECONNABORTED ||
+		    errno == EPROTO || (errno == EINTR && sig_pending() == 0))
+			continue;
+		return status_errno(st, errno, SC_EX_OSERR, "accept");
+	}
+	if (sock_apply(fd, o, l->family, 0, st) < 0) {
+		int saved = errno;
+
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* Wait for a non-blocking connect; returns 0 or an errno value. */
+static int
+sock_connect_wait(int fd, int64_t deadline)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t	len = sizeof(int);
+	int		n, err = 0;
+
+	for (;;) {
+		n = poll(&pfd, 1, sock_poll_ms(deadline));
+		if (n < 0 && errno == EINTR && sig_pending() == 0)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return ETIMEDOUT;
+		break;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return errno;
+	return err;
+}
+
+/* One attempt: returns a connected blocking fd, or -1 with errno. */
+static int
+sock_connect_one(const struct sock_opts *o, int family, int type,
+    const struct sockaddr *sa, socklen_t len, int64_t deadline,
+    struct status *st)
+{
+	int	fd, err;
+
+	fd = socket(family, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return status_errno(st, errno, SC_EX_OSERR, "socket");
+	if (sock_apply(fd, o, family, 0, st) < 0)
+		goto fail_errno;
+	if (family != AF_UNIX && (o->source != NULL || o->source_port_set)) {
+		struct addrinfo	*res;
+		char		 name[ADDR_STRLEN];
+
+		if (addr_resolve(o->source, o->source_port, family,
+		    o->socktype, ADDR_PASSIVE | (o->numeric ? ADDR_NUMERIC : 0),
+		    &res, st) < 0) {
+			close(fd);
+			errno = EADDRNOTAVAIL;
+			return -1;
+		}
+		if (o->source_port_set)
+			sock_setint(fd, SOL_SOCKET, SO_REUSEADDR, 1,
+			    "SO_REUSEADDR", st);
+		if (bind(fd, res->ai_addr, res->ai_addrlen) < 0) {
+			err = errno;
+			addr_format(res->ai_addr, res->ai_addrlen, name,
+			    sizeof name);
+			freeaddrinfo(res);
+			close(fd);
+			status_errno(st, err, SC_EX_OSERR, name);
+			errno = err;
+			return -1;
+		}
+		freeaddrinfo(res);
+	}
+	if (connect(fd, sa, len) < 0) {
+		err = errno == EINPROGRESS || errno == EAGAIN ?
+		    sock_connect_wait(fd, deadline) : errno;
+		if (err != 0) {
+			close(fd);
+			errno = err;
+			return -1;
+		}
+	}
+	if (sock_set_nonblock(fd, 0) < 0)
+		goto fail_errno;
+	return fd;
+fail_errno:
+	err = errno;
+	close(fd);
+	errno = err;
+	return -1;
+}
+
+static void
+sock_connect_error(struct status *st, int err, const char *name,
+    const struct sock_opts *o)
+{
+	if (err == ETIMEDOUT && o->timeout_ms >= 0)
+		status_set(st, SC_EX_TEMPFAIL, "%s: connect timeout: no answer "
+		    "within %lld.%03llds", name,
+		    (long long)(o->timeout_ms / 1000),
+		    (long long)(o->timeout_ms % 1000));
+	else
+		status_errno(st, err, SC_EX_UNAVAILABLE, name);
+}
+
+int
+sock_connect(const struct sock_opts *o, const char *host, struct status *st)
+{
+	struct addrinfo		*res, *ai;
+	struct sockaddr_un	 sun;
+	socklen_t		 len;
+	char			 name[ADDR_STRLEN];
+	int64_t			 deadline = o->timeout_ms < 0 ? -1 :
+				    sock_now_ms() + o->timeout_ms;
+	int			 fd = -1, err = 0;
+
+	if (o->unix_path != NULL) {
+		if (addr_unix(o->unix_path, &sun, &len, st) < 0)
+			return -1;
+		st->code = SC_EX_OK;
+		fd = sock_connect_one(o, AF_UNIX, sock_type(o),
+		    (struct sockaddr *)&sun, len, deadline, st);
+		if (fd < 0 && st->code == SC_EX_OK)
+			sock_connect_error(st, errno, o->unix_path, o);
+		return fd;
+	}
+	if (addr_resolve(host, o->remote_port, o->family, o->socktype,
+	    o->numeric ? ADDR_NUMERIC : 0, &res, st) < 0)
+		return -1;
+	/* Every address in order, all within the one -w deadline. */
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		addr_format(ai->ai_addr, ai->ai_addrlen, name, sizeof name);
+		st->code = SC_EX_OK;
+		fd = sock_connect_one(o, ai->ai_family, o->socktype,
+		    ai->ai_addr, ai->ai_addrlen, deadline, st);
+		if (fd >= 0)
+			break;
+		err = errno;
+		if (st->code == SC_EX_OK)
+			sock_connect_error(st, err, name, o);
+		if (err == ETIMEDOUT || (err == EINTR && sig_pending()))
+			break;
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+static const char *
+sock_name_str(int fd, int peer, char *buf, size_t size)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof ss;
+	int			rc;
+
+	rc = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) :
+	    getsockname(fd, (struct sockaddr *)&ss, &len);
+	if (rc < 0) {
+		snprintf(buf, size, "?");
+		return buf;
+	}
+	return addr_format((struct sockaddr *)&ss, len, buf, size);
+}
+
+const char *
+sock_local_str(int fd, char *buf, size_t size)
+{
+	return sock_name_str(fd, 0, buf, size);
+}
+
+const char *
+sock_peer_str(int fd, char *buf, size_t size)
+{
+	return sock_name_str(fd, 1, buf, size);
+}
