@@ -72,7 +72,7 @@ enum {
 #define OPT_ROW_IDLE	{ 'i', 'i', "idle-timeout", OPT_ARG_REQUIRED, "DUR", \
 	"end a session in which no byte moved for DUR" }
 #define OPT_ROW_REUSEADDR { OPT_REUSEADDR, 0, "reuseaddr", OPT_ARG_NONE, \
-	NULL, "set SO_REUSEADDR (the default)" }
+	NULL, "set SO_REUSEADDR (default for stream listeners)" }
 #define OPT_ROW_NO_REUSEADDR { OPT_NO_REUSEADDR, 0, "no-reuseaddr", \
 	OPT_ARG_NONE, NULL, "do not set SO_REUSEADDR" }
 #define OPT_ROW_REUSEPORT { OPT_REUSEPORT, 0, "reuseport", OPT_ARG_NONE, \
