@@ -178,6 +178,10 @@ addr_format_unix(const struct sockaddr_un *sun, socklen_t len, char *buf,
 		return buf;
 	}
 	n = len - off;
+	/* getsockname() and accept() report the full length even when it is
+	   more than the buffer held: never read past sun_path. */
+	if (n > SUN_PATH_SIZE)
+		n = SUN_PATH_SIZE;
 	if (sun->sun_path[0] == '\0') {
 		snprintf(buf, size, "@%.*s", (int)(n - 1), sun->sun_path + 1);
 		return buf;
@@ -192,10 +196,18 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {
 	char	host[INET6_ADDRSTRLEN];
 
+	/* recvfrom() from an unbound Unix datagram socket gives length 0 and
+	   leaves the address untouched: there is no family to read. */
+	if (len < sizeof sa->sa_family) {
+		snprintf(buf, size, "(unnamed)");
+		return buf;
+	}
 	switch (sa->sa_family) {
 	case AF_INET: {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 
+		if (len < sizeof *in)
+			break;
 		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
 		snprintf(buf, size, "%s:%u", host, ntohs(in->sin_port));
 		return buf;
@@ -204,6 +216,8 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 		const struct sockaddr_in6 *in6 =
 		    (const struct sockaddr_in6 *)sa;
 
+		if (len < sizeof *in6)
+			break;
 		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
 			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], host,
 			    sizeof host);
@@ -223,4 +237,7 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 		snprintf(buf, size, "(family %d)", sa->sa_family);
 		return buf;
 	}
+	/* An IPv4 or IPv6 address shorter than its struct. */
+	snprintf(buf, size, "(short address of family %d)", sa->sa_family);
+	return buf;
 }

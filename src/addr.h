@@ -51,7 +51,9 @@ int	addr_unix(const char *path, struct sockaddr_un *sun, socklen_t *len,
 
 /*
  * Format an address as SPEC prints it: "127.0.0.1:8009", "[::1]:8009"
- * (IPv4-mapped IPv6 as plain IPv4), a Unix path or "@abstract".  Returns buf.
+ * (IPv4-mapped IPv6 as plain IPv4), a Unix path or "@abstract".  Reads at
+ * most len bytes of sa (len 0, as recvfrom() gives for an unbound Unix
+ * sender, is "(unnamed)"); size must be at least 1.  Returns buf.
  */
 const char *addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 	    size_t size);

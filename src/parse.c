@@ -25,7 +25,8 @@ parse_refuse(struct status *st, const char *what, const char *s,
 /*
  * Digits only, no sign, no space; the value must fit in max.  Returns the
  * number of digits consumed (0 when s does not start with a digit), or -1
- * on overflow.
+ * on overflow.  (d > max first: for a max below 9, (max - d) / 10 would
+ * round a negative quotient up to 0 and let a too-large digit through.)
  */
 static int
 parse_digits(const char *s, int64_t max, int64_t *out)
@@ -36,7 +37,7 @@ parse_digits(const char *s, int64_t max, int64_t *out)
 	while (s[n] >= '0' && s[n] <= '9') {
 		int d = s[n] - '0';
 
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return -1;
 		v = v * 10 + d;
 		n++;
@@ -95,14 +96,35 @@ static const struct {
 	{ "h",	3600 * 1000 },
 };
 
+/*
+ * The fraction digits f[0..n) of a unit worth mult milliseconds, in whole
+ * milliseconds rounded up.  Exact for any number of digits: the product is
+ * worked out from the last digit up, so the carry out of the first digit
+ * is its whole part and any non-zero digit left behind means "round up".
+ */
+static int64_t
+parse_frac_ms(const char *f, size_t n, int64_t mult)
+{
+	int64_t	carry = 0, t;
+	int	inexact = 0;
+
+	while (n-- > 0) {
+		t = (f[n] - '0') * mult + carry;
+		if (t % 10 != 0)
+			inexact = 1;
+		carry = t / 10;
+	}
+	return carry + inexact;
+}
+
 int
 parse_duration(const char *what, const char *s, int64_t *ms,
     struct status *st)
 {
-	int64_t		 whole, frac = 0, scale = 1, mult = -1, total;
-	const char	*p = s;
+	int64_t		 whole, mult = -1, total;
+	const char	*p = s, *frac = NULL;
+	size_t		 nfrac = 0, i;
 	int		 n;
-	size_t		 i;
 
 	if (*s == '\0')
 		return parse_refuse(st, what, s, "empty duration");
@@ -111,25 +133,19 @@ parse_duration(const char *what, const char *s, int64_t *ms,
 		return parse_refuse(st, what, s, "duration out of range");
 	p += n;
 	if (*p == '.') {
-		p++;
-		/* Keep nine fractional digits; ignore finer ones. */
-		while (*p >= '0' && *p <= '9') {
-			if (scale < 1000000000LL) {
-				frac = frac * 10 + (*p - '0');
-				scale *= 10;
-			}
-			p++;
-			n++;
-		}
+		frac = ++p;
+		nfrac = strspn(p, "0123456789");
+		p += nfrac;
 	}
-	if (n == 0)
+	if (n == 0 && nfrac == 0)
 		return parse_refuse(st, what, s, "not a duration");
 	for (i = 0; i < sizeof dur_units / sizeof dur_units[0]; i++)
 		if (strcmp(p, dur_units[i].unit) == 0)
 			mult = dur_units[i].ms;
 	if (mult < 0)
 		return parse_refuse(st, what, s, "not a duration");
-	total = whole * mult + (frac * mult + scale - 1) / scale;
+	/* Rounded up, so that a non-zero duration never becomes 0. */
+	total = whole * mult + parse_frac_ms(frac, nfrac, mult);
 	if (total > PARSE_DUR_MAX_MS)
 		return parse_refuse(st, what, s,
 		    "duration out of range (at most 100 days)");
@@ -146,7 +162,7 @@ parse_size(const char *what, const char *s, int64_t max, int64_t *out,
 
 	if (*s == '\0')
 		return parse_refuse(st, what, s, "empty size");
-	n = parse_digits(s, INT64_MAX / 4, &v);
+	n = parse_digits(s, INT64_MAX, &v);
 	if (n < 0)
 		return parse_refuse(st, what, s, "size out of range");
 	if (n == 0)

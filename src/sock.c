@@ -7,8 +7,10 @@
 
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -89,6 +91,28 @@ sock_setint(int fd, int level, int name, int value, const char *what,
 	return 0;
 }
 
+/* udp-send's --broadcast and --ttl (unicast TTL and multicast hops). */
+static int
+sock_apply_dgram(int fd, const struct sock_opts *o, int family,
+    struct status *st)
+{
+	int	v6 = family == AF_INET6;
+
+	/* Without SO_BROADCAST, connect() to a broadcast address is EACCES. */
+	if (o->broadcast && sock_setint(fd, SOL_SOCKET, SO_BROADCAST, 1,
+	    "SO_BROADCAST", st) < 0)
+		return -1;
+	if (o->ttl <= 0)
+		return 0;
+	if (sock_setint(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+	    v6 ? IPV6_UNICAST_HOPS : IP_TTL, o->ttl,
+	    v6 ? "IPV6_UNICAST_HOPS" : "IP_TTL", st) < 0)
+		return -1;
+	return sock_setint(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP,
+	    v6 ? IPV6_MULTICAST_HOPS : IP_MULTICAST_TTL, o->ttl,
+	    v6 ? "IPV6_MULTICAST_HOPS" : "IP_MULTICAST_TTL", st);
+}
+
 int
 sock_apply(int fd, const struct sock_opts *o, int family, int listener,
     struct status *st)
@@ -115,6 +139,9 @@ sock_apply(int fd, const struct sock_opts *o, int family, int listener,
 		return -1;
 	if (o->sndbuf > 0 && sock_setint(fd, SOL_SOCKET, SO_SNDBUF, o->sndbuf,
 	    "SO_SNDBUF", st) < 0)
+		return -1;
+	if (o->socktype == SOCK_DGRAM && (family == AF_INET ||
+	    family == AF_INET6) && sock_apply_dgram(fd, o, family, st) < 0)
 		return -1;
 	if (!tcp)
 		return 0;
@@ -412,6 +439,18 @@ sock_connect_one(const struct sock_opts *o, int family, int type,
 		return status_errno(st, errno, SC_EX_OSERR, "socket");
 	if (sock_apply(fd, o, family, 0, st) < 0)
 		goto fail_errno;
+	/*
+	 * An unbound Unix datagram client cannot be answered: bind it to an
+	 * autobind abstract name (address length sizeof(sa_family_t)).
+	 */
+	if (family == AF_UNIX && type == SOCK_DGRAM) {
+		struct sockaddr_un	un = { .sun_family = AF_UNIX };
+
+		if (bind(fd, (struct sockaddr *)&un, sizeof(sa_family_t)) < 0) {
+			status_errno(st, errno, SC_EX_OSERR, "bind");
+			goto fail_errno;
+		}
+	}
 	if (family != AF_UNIX && (o->source != NULL || o->source_port_set)) {
 		struct addrinfo	*res;
 		char		 name[ADDR_STRLEN];
@@ -510,6 +549,61 @@ sock_connect(const struct sock_opts *o, const char *host, struct status *st)
 	}
 	freeaddrinfo(res);
 	return fd;
+}
+
+int
+sock_set_rcvtimeo(int fd, int64_t ms, struct status *st)
+{
+	struct timeval	tv;
+
+	if (ms < 1)
+		ms = 1;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+		return status_errno(st, errno, SC_EX_OSERR,
+		    "setsockopt SO_RCVTIMEO");
+	return 0;
+}
+
+int
+sock_join_group(int fd, int fd_family, const struct sockaddr *group,
+    unsigned int ifindex, struct status *st)
+{
+	char	host[INET6_ADDRSTRLEN], subject[INET6_ADDRSTRLEN + 8];
+	int	err;
+
+	if (group->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)group;
+		struct ip_mreqn	mr;
+
+		memset(&mr, 0, sizeof mr);
+		mr.imr_multiaddr = in->sin_addr;
+		mr.imr_ifindex = (int)ifindex;
+		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mr,
+		    sizeof mr) == 0)
+			return 0;
+	} else {
+		struct ipv6_mreq mr;
+
+		if (fd_family != AF_INET6)
+			return status_usage(st, "--join: an IPv6 group needs "
+			    "an IPv6 socket (not -4)");
+		memset(&mr, 0, sizeof mr);
+		mr.ipv6mr_multiaddr =
+		    ((const struct sockaddr_in6 *)group)->sin6_addr;
+		mr.ipv6mr_interface = ifindex;
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr,
+		    sizeof mr) == 0)
+			return 0;
+	}
+	err = errno;
+	inet_ntop(group->sa_family, group->sa_family == AF_INET ?
+	    (const void *)&((const struct sockaddr_in *)group)->sin_addr :
+	    (const void *)&((const struct sockaddr_in6 *)group)->sin6_addr,
+	    host, sizeof host);
+	snprintf(subject, sizeof subject, "join %s", host);
+	return status_errno(st, err, SC_EX_OSERR, subject);
 }
 
 static const char *

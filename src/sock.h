@@ -36,6 +36,8 @@ struct sock_opts {
 	int		 rcvbuf, sndbuf;		/* 0: kernel's */
 	const char	*unix_path;	/* -U PATH */
 	int		 seqpacket;	/* --seqpacket (with -U) */
+	int		 broadcast;	/* udp-send --broadcast: SO_BROADCAST */
+	int		 ttl;		/* udp-send --ttl: 0 kernel's, 1-255 */
 };
 
 /* A bound (and, for streams, listening) socket. */
@@ -81,7 +83,9 @@ int	sock_accept(const struct sock_listener *l, const struct sock_opts *o,
 /*
  * Connect to host:port (every resolved address in order, all within -w)
  * or to -U PATH, with -s/--source-port bound first and the socket options
- * applied.  Returns a blocking fd, or -1 with st (68, 69, 71, 75, 77).
+ * applied.  A Unix datagram client is first bound to an autobind abstract
+ * name so that it can be answered.  Returns a blocking fd, or -1 with st
+ * (68, 69, 71, 75, 77).
  */
 int	sock_connect(const struct sock_opts *o, const char *host,
 	    struct status *st);
@@ -90,9 +94,25 @@ int	sock_connect(const struct sock_opts *o, const char *host,
 int	sock_apply(int fd, const struct sock_opts *o, int family, int listener,
 	    struct status *st);
 
+/*
+ * Join the multicast group (struct sockaddr_in or sockaddr_in6) on the
+ * interface ifindex (0: the kernel picks by route) on fd, a datagram
+ * socket of family fd_family (an IPv4 group on a dual-stack IPv6 socket
+ * works).  Returns 0, or -1 with st (71; 64 for an IPv6 group on an IPv4
+ * socket).
+ */
+int	sock_join_group(int fd, int fd_family, const struct sockaddr *group,
+	    unsigned int ifindex, struct status *st);
+
 /* getsockname/getpeername formatted as in SPEC ("[::1]:8009"). */
 const char *sock_local_str(int fd, char *buf, size_t size);
 const char *sock_peer_str(int fd, char *buf, size_t size);
+
+/*
+ * SO_RCVTIMEO: a blocking receive on fd fails with EAGAIN after ms
+ * milliseconds without data (0 is taken as 1 ms, not as "forever").
+ */
+int	sock_set_rcvtimeo(int fd, int64_t ms, struct status *st);
 
 /* Set or clear O_NONBLOCK; -1 with errno on failure. */
 int	sock_set_nonblock(int fd, int on);

@@ -21,11 +21,16 @@ sc_setup() {
 }
 
 sc_teardown() {
-	local pid
+	local pid kid kids=()
+	# sc_bg's PID is a subshell: its command would outlive it, so the
+	# command (its child) is stopped too, by PID.
 	for pid in "${SC_PIDS[@]}"; do
+		kids+=($(sc_children "$pid"))
+	done
+	for pid in "${kids[@]}" "${SC_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null || true
 	done
-	for pid in "${SC_PIDS[@]}"; do
+	for pid in "${kids[@]}" "${SC_PIDS[@]}"; do
 		sc_wait_gone "$pid" 50 || kill -KILL "$pid" 2>/dev/null || true
 	done
 	SC_PIDS=()
@@ -40,11 +45,35 @@ sc_bg() {
 	local name=$1 in=$2
 	shift 2
 	(
+		# bats runs tests under set -e: keep it from skipping the
+		# line that records a non-zero status.
+		set +e
 		"$@" <"$in" >"$SC_TMP/$name.out" 2>"$SC_TMP/$name.err"
 		echo $? >"$SC_TMP/$name.rc"
 	) 3>&- &
 	SC_LAST_PID=$!
 	SC_PIDS+=("$SC_LAST_PID")
+}
+
+# sc_children PID: the PIDs of PID's child processes (none when gone).
+sc_children() {
+	cat /proc/"$1"/task/*/children 2>/dev/null || true
+}
+
+# sc_cmd_pid PID: the PID of the command an sc_bg subshell PID runs (what
+# to send a signal to, or to read /proc of).
+sc_cmd_pid() {
+	local i kid
+	for ((i = 0; i < 100; i++)); do
+		kid=$(sc_children "$1")
+		if [ -n "$kid" ]; then
+			echo "${kid%% *}"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "no child of $1" >&2
+	return 1
 }
 
 # sc_wait_file FILE PATTERN [TENTHS]: wait until FILE contains PATTERN.
