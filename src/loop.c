@@ -1,5 +1,367 @@
-/* loop.c: (being written) */
+/*
+ * loop.c: the echo event loop on epoll, level-triggered, after redis's ae.
+ * The only file that knows epoll, recvmmsg and sendmmsg.
+ */
 #include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "loop.h"
-extern int loop_placeholder;
-int loop_placeholder;
+#include "sig.h"
+#include "sock.h"
+
+#define LOOP_FIRED	512	/* events taken per epoll_wait */
+
+/* What is watched on one fd: the table is indexed by fd, as in ae. */
+struct loop_file {
+	int		 mask;
+	loop_fd_cb	 cb;
+	void		*arg;
+};
+
+struct loop {
+	int			 epfd;
+	int			 stop;
+	int64_t			 now;
+	struct loop_file	*files;
+	size_t			 nfiles;
+	struct epoll_event	 fired[LOOP_FIRED];
+};
+
+struct loop *
+loop_new(struct status *st)
+{
+	struct loop	*l;
+
+	l = calloc(1, sizeof *l);
+	if (l == NULL) {
+		status_errno(st, errno, SC_EX_OSERR, "event loop");
+		return NULL;
+	}
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (l->epfd < 0) {
+		status_errno(st, errno, SC_EX_OSERR, "epoll_create1");
+		free(l);
+		return NULL;
+	}
+	l->now = sock_now_ms();
+	return l;
+}
+
+void
+loop_free(struct loop *l)
+{
+	if (l == NULL)
+		return;
+	close(l->epfd);
+	free(l->files);
+	free(l);
+}
+
+/* Make the table reach fd; it doubles, so growing is rare. */
+static int
+loop_grow(struct loop *l, int fd, struct status *st)
+{
+	struct loop_file	*nf;
+	size_t			 n = l->nfiles == 0 ? 256 : l->nfiles;
+
+	if ((size_t)fd < l->nfiles)
+		return 0;
+	while (n <= (size_t)fd)
+		n *= 2;
+	nf = realloc(l->files, n * sizeof *nf);
+	if (nf == NULL)
+		return status_errno(st, ENOMEM, SC_EX_OSERR, "event loop");
+	memset(nf + l->nfiles, 0, (n - l->nfiles) * sizeof *nf);
+	l->files = nf;
+	l->nfiles = n;
+	return 0;
+}
+
+static uint32_t
+loop_events(int mask)
+{
+	return ((mask & LOOP_READ) ? EPOLLIN : 0) |
+	    ((mask & LOOP_WRITE) ? EPOLLOUT : 0);
+}
+
+int
+loop_mask(struct loop *l, int fd, int mask, struct status *st)
+{
+	struct loop_file	*f;
+	struct epoll_event	 ev;
+	int			 op;
+
+	if (fd < 0 || (size_t)fd >= l->nfiles)
+		return status_set(st, SC_EX_SOFTWARE, "event loop: fd %d "
+		    "not known", fd);
+	f = &l->files[fd];
+	if (f->mask == mask)
+		return 0;
+	/* The kernel holds fd exactly while something is watched. */
+	op = f->mask == 0 ? EPOLL_CTL_ADD : mask == 0 ? EPOLL_CTL_DEL :
+	    EPOLL_CTL_MOD;
+	memset(&ev, 0, sizeof ev);
+	ev.events = loop_events(mask);
+	ev.data.fd = fd;
+	if (epoll_ctl(l->epfd, op, fd, &ev) < 0)
+		return status_errno(st, errno, SC_EX_OSERR, "epoll_ctl");
+	f->mask = mask;
+	return 0;
+}
+
+int
+loop_set(struct loop *l, int fd, int mask, loop_fd_cb cb, void *arg,
+    struct status *st)
+{
+	if (fd < 0)
+		return status_set(st, SC_EX_SOFTWARE, "event loop: bad fd");
+	if (loop_grow(l, fd, st) < 0)
+		return -1;
+	l->files[fd].cb = cb;
+	l->files[fd].arg = arg;
+	return loop_mask(l, fd, mask, st);
+}
+
+int
+loop_watched(const struct loop *l, int fd)
+{
+	if (fd < 0 || (size_t)fd >= l->nfiles)
+		return 0;
+	return l->files[fd].mask;
+}
+
+void
+loop_del(struct loop *l, int fd)
+{
+	struct loop_file	*f;
+	struct epoll_event	 ev;
+
+	if (fd < 0 || (size_t)fd >= l->nfiles)
+		return;
+	f = &l->files[fd];
+	if (f->mask != 0) {
+		memset(&ev, 0, sizeof ev);
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, &ev);
+	}
+	memset(f, 0, sizeof *f);
+}
+
+void
+loop_stop(struct loop *l)
+{
+	l->stop = 1;
+}
+
+int64_t
+loop_now(const struct loop *l)
+{
+	return l->now;
+}
+
+/*
+ * Call the callbacks of n fired events.  A callback may close and forget
+ * any fd, and a later accept may reuse it within the same batch: only
+ * what the table still watches is dispatched, and a spurious call meets
+ * EAGAIN on a non-blocking socket.
+ */
+static void
+loop_dispatch(struct loop *l, int n)
+{
+	struct loop_file	*f;
+	uint32_t		 ev;
+	int			 i, fd, mask;
+
+	for (i = 0; i < n && !l->stop; i++) {
+		fd = l->fired[i].data.fd;
+		ev = l->fired[i].events;
+		if ((size_t)fd >= l->nfiles)
+			continue;
+		f = &l->files[fd];
+		mask = 0;
+		if (ev & EPOLLIN)
+			mask |= LOOP_READ;
+		if (ev & EPOLLOUT)
+			mask |= LOOP_WRITE;
+		if (ev & (EPOLLERR | EPOLLHUP))
+			mask |= f->mask;
+		mask &= f->mask;
+		if (mask != 0 && f->cb != NULL)
+			f->cb(l, fd, mask, f->arg);
+	}
+}
+
+int
+loop_run(struct loop *l, loop_tick_cb tick, void *arg, struct status *st)
+{
+	sigset_t	block, old, waitmask;
+	int64_t		ms;
+	int		n, rc = 0, err;
+
+	/* Stop signals get through only inside epoll_pwait: none is lost. */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	waitmask = old;
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGTERM);
+	l->stop = 0;
+	while (!l->stop && sig_pending() == 0) {
+		l->now = sock_now_ms();
+		ms = tick != NULL ? tick(l, arg) : -1;
+		if (l->stop)
+			break;
+		n = epoll_pwait(l->epfd, l->fired, LOOP_FIRED,
+		    ms < 0 ? -1 : ms > 0x7fffffff ? 0x7fffffff : (int)ms,
+		    &waitmask);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = errno;
+			rc = status_errno(st, err, SC_EX_OSERR, "epoll_wait");
+			break;
+		}
+		l->now = sock_now_ms();
+		loop_dispatch(l, n);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+int
+loop_nofile_raise(uint64_t *from, uint64_t *to, struct status *st)
+{
+	struct rlimit	rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return status_errno(st, errno, SC_EX_OSERR, "getrlimit");
+	*from = *to = (uint64_t)rl.rlim_cur;
+	if (rl.rlim_cur == rl.rlim_max)
+		return 0;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return status_errno(st, errno, SC_EX_OSERR, "setrlimit");
+	*to = (uint64_t)rl.rlim_cur;
+	return 0;
+}
+
+/* ------------------------------------------------------------ datagrams */
+
+struct loop_dgrams {
+	struct loop_dgram	slot[LOOP_DGRAM_BATCH];
+	struct mmsghdr		msg[LOOP_DGRAM_BATCH];
+	struct iovec		iov[LOOP_DGRAM_BATCH];
+	char			*room;
+};
+
+struct loop_dgrams *
+loop_dgrams_new(struct status *st)
+{
+	struct loop_dgrams	*b;
+	int			 i;
+
+	b = calloc(1, sizeof *b);
+	/* Big and untouched: malloc maps it, pages come as datagrams do. */
+	if (b != NULL)
+		b->room = malloc((size_t)LOOP_DGRAM_BATCH * LOOP_DGRAM_MAX);
+	if (b == NULL || b->room == NULL) {
+		free(b);
+		status_errno(st, ENOMEM, SC_EX_OSERR, "datagram buffers");
+		return NULL;
+	}
+	for (i = 0; i < LOOP_DGRAM_BATCH; i++)
+		b->slot[i].data = b->room + (size_t)i * LOOP_DGRAM_MAX;
+	return b;
+}
+
+void
+loop_dgrams_free(struct loop_dgrams *b)
+{
+	if (b == NULL)
+		return;
+	free(b->room);
+	free(b);
+}
+
+struct loop_dgram *
+loop_dgrams_at(struct loop_dgrams *b, int i)
+{
+	return &b->slot[i];
+}
+
+int
+loop_dgram_recv(int fd, struct loop_dgrams *b, int max)
+{
+	struct loop_dgram	*d;
+	int			 i, n;
+
+	if (max > LOOP_DGRAM_BATCH)
+		max = LOOP_DGRAM_BATCH;
+	for (i = 0; i < max; i++) {
+		d = &b->slot[i];
+		b->iov[i].iov_base = d->data;
+		b->iov[i].iov_len = LOOP_DGRAM_MAX;
+		memset(&b->msg[i], 0, sizeof b->msg[i]);
+		b->msg[i].msg_hdr.msg_name = &d->peer;
+		b->msg[i].msg_hdr.msg_namelen = sizeof d->peer;
+		b->msg[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	do
+		n = recvmmsg(fd, b->msg, (unsigned)max, MSG_DONTWAIT, NULL);
+	while (n < 0 && errno == EINTR && sig_pending() == 0);
+	if (n < 0)
+		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
+	for (i = 0; i < n; i++) {
+		d = &b->slot[i];
+		d->len = b->msg[i].msg_len;
+		d->truncated = (b->msg[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+		d->peerlen = b->msg[i].msg_hdr.msg_namelen;
+		d->out = d->data;
+		d->outlen = d->len;
+	}
+	return n;
+}
+
+int
+loop_dgram_send(int fd, struct loop_dgrams *b, int n)
+{
+	struct loop_dgram	*d;
+	int			 i, r, sent = 0;
+
+	for (i = 0; i < n; i++) {
+		d = &b->slot[i];
+		b->iov[i].iov_base = (void *)(uintptr_t)d->out;
+		b->iov[i].iov_len = d->outlen;
+		memset(&b->msg[i], 0, sizeof b->msg[i]);
+		b->msg[i].msg_hdr.msg_name = &d->peer;
+		b->msg[i].msg_hdr.msg_namelen = d->peerlen;
+		b->msg[i].msg_hdr.msg_iov = &b->iov[i];
+		b->msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* sendmmsg stops at the first refusal: skip that one, go on. */
+	for (i = 0; i < n; ) {
+		r = sendmmsg(fd, b->msg + i, (unsigned)(n - i), MSG_DONTWAIT);
+		if (r > 0) {
+			i += r;
+			sent += r;
+		} else if (r < 0 && errno == EINTR && sig_pending() == 0) {
+			continue;
+		} else if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == ENOBUFS)) {
+			break;
+		} else {
+			i++;
+		}
+	}
+	return sent;
+}
