@@ -251,10 +251,51 @@ sock_listen_addr(const struct sock_opts *o, struct sock_listener *l,
 	return rc;
 }
 
+/* The listening flag of /proc/net/unix (__SO_ACCEPTCON). */
+#define SOCK_PROC_LISTENING	0x10000UL
+
+/*
+ * Is a stream socket listening on the socket file at path (identity
+ * *file)?  Asked of /proc/net/unix rather than by connecting, because a
+ * listener without -k would accept the probe as its one session.  Returns
+ * 1 yes, 0 no, -1 when the table cannot be read.
+ */
+static int
+sock_unix_listening(const char *path, const struct stat *file)
+{
+	struct stat	 sb;
+	unsigned long	 flags;
+	char		 line[512], *name;
+	size_t		 len;
+	int		 found = 0, off;
+	FILE		*fp;
+
+	fp = fopen("/proc/net/unix", "re");
+	if (fp == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof line, fp) != NULL) {
+		off = -1;
+		if (sscanf(line, "%*s %*s %*s %lx %*s %*s %*s %n", &flags,
+		    &off) < 1 || off < 0 || !(flags & SOCK_PROC_LISTENING))
+			continue;
+		name = line + off;
+		len = strcspn(name, "\n");
+		name[len] = '\0';
+		if (len == 0 || name[0] == '@')
+			continue;
+		/* The same string, or another name of the same file. */
+		found = strcmp(name, path) == 0 || (stat(name, &sb) == 0 &&
+		    sb.st_dev == file->st_dev && sb.st_ino == file->st_ino);
+	}
+	fclose(fp);
+	return found;
+}
+
 /*
  * A socket file is at path and bind said EADDRINUSE: is somebody still
- * listening there?  Returns 1 when the file is a stale socket (connect is
- * refused), 0 with st set when it is live or not a socket.
+ * using it?  Returns 1 when the file is a stale socket, 0 with st set when
+ * it is live or not a socket.  Datagram receivers are asked by connecting
+ * (harmless to them); stream listeners through /proc/net/unix.
  */
 static int
 sock_unix_stale(const char *path, const struct sockaddr_un *sun,
@@ -268,14 +309,20 @@ sock_unix_stale(const char *path, const struct sockaddr_un *sun,
 	if (!S_ISSOCK(sb.st_mode))
 		return status_set(st, SC_EX_OSERR, "%s: File exists and is "
 		    "not a socket", path) + 1;
-	fd = socket(AF_UNIX, socktype | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return status_errno(st, errno, SC_EX_OSERR, "socket") + 1;
-	rc = connect(fd, (const struct sockaddr *)sun, len);
-	err = errno;
-	close(fd);
-	if (rc < 0 && err == ECONNREFUSED)
+	rc = socktype == SOCK_DGRAM ? -1 : sock_unix_listening(path, &sb);
+	if (rc == 0)
 		return 1;
+	if (rc < 0) {
+		fd = socket(AF_UNIX, socktype | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return status_errno(st, errno, SC_EX_OSERR, "socket") +
+			    1;
+		rc = connect(fd, (const struct sockaddr *)sun, len);
+		err = errno;
+		close(fd);
+		if (rc < 0 && err == ECONNREFUSED)
+			return 1;
+	}
 	return status_set(st, SC_EX_OSERR, "%s: Address already in use",
 	    path) + 1;
 }
