@@ -1,14 +1,20 @@
-/* cmd-connect.c: sockcat connect (TCP/Unix stream client, relays stdin/stdout). */
+/* cmd-connect.c: sockcat connect, TCP/Unix stream client relaying stdio. */
 #include "config.h"
 
 #include <sys/socket.h>
 
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
 #include "cmd.h"
 #include "log.h"
 #include "opt.h"
+#include "relay.h"
+#include "sig.h"
+#include "sock.h"
 #include "status.h"
-
-
 
 static const struct opt_row connect_rows[] = {
 	OPT_ROW_IPV4,
@@ -35,29 +41,83 @@ static const struct opt_row connect_rows[] = {
 static int
 connect_opt(void *ctx, int id, const char *arg, struct status *st)
 {
-	(void)ctx;
+	struct relay_opts	*ro = ctx;
+
 	(void)arg;
+	switch (id) {
+	case OPT_NO_SHUTDOWN:
+		ro->no_shutdown = 1;
+		return 0;
+	case OPT_SEND_ONLY:
+		ro->send_only = 1;
+		return 0;
+	case OPT_RECV_ONLY:
+		ro->recv_only = 1;
+		return 0;
+	}
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
+}
+
+/* Connect and relay the one session. */
+static int
+connect_run(const struct sock_opts *o, const char *host,
+    struct relay_opts *ro, struct status *st)
+{
+	struct relay	r;
+	char		name[ADDR_STRLEN];
+	int		fd, rc;
+
+	/* Before any socket exists, so none takes a closed stdin's number. */
+	relay_init(&r, STDIN_FILENO, STDOUT_FILENO, o->seqpacket);
+	fd = sock_connect(o, host, st);
+	if (fd < 0) {
+		if (sig_pending())
+			sig_reraise();
+		return -1;
+	}
+	if (o->unix_path != NULL)
+		snprintf(name, sizeof name, "%s", o->unix_path);
+	else
+		sock_peer_str(fd, name, sizeof name);
+	log_info(LOG_VERBOSE, "connected to %s", name);
+	ro->peer = name;
+	rc = relay_run(&r, fd, ro, st);
+	relay_free(&r);
+	if (sig_pending())
+		sig_reraise();
+	return rc;
 }
 
 static int
 connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 {
 	struct sock_opts	o;
+	struct relay_opts	ro;
 	struct status		st;
+	const char		*host;
 	int			first;
 
 	status_clear(&st);
+	memset(&ro, 0, sizeof ro);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
-	first = opt_parse(cmd, argc, argv, &o, connect_opt, NULL, &st);
+	first = opt_parse(cmd, argc, argv, &o, connect_opt, &ro, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;
-	if (first < 0)
+	if (first < 0 || opt_client_operands(&o, argc, argv, first, &host,
+	    NULL, &st) < 0)
 		return log_status(&st);
-	status_set(&st, SC_EX_SOFTWARE, "not built yet in this version");
-	return log_status(&st);
+	if (ro.send_only && ro.recv_only) {
+		status_usage(&st, "--send-only and --recv-only exclude each "
+		    "other");
+		return log_status(&st);
+	}
+	ro.idle_ms = o.idle_ms;
+	if (connect_run(&o, host, &ro, &st) < 0)
+		return log_status(&st);
+	return SC_EX_OK;
 }
 
 const struct sc_cmd cmd_connect = {
-	"connect", "TCP/Unix stream client, relays stdin/stdout", "[OPTIONS] HOST PORT | -U PATH", connect_rows, connect_main
+	"connect", "TCP/Unix stream client, relays stdin/stdout",
+	"[OPTIONS] HOST PORT | -U PATH", connect_rows, connect_main
 };

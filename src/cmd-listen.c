@@ -1,14 +1,24 @@
-/* cmd-listen.c: sockcat listen (TCP/Unix stream server, relays stdin/stdout). */
+/* cmd-listen.c: sockcat listen, TCP/Unix stream server relaying stdio. */
 #include "config.h"
 
 #include <sys/socket.h>
 
+#include <string.h>
+#include <unistd.h>
+
+#include "addr.h"
 #include "cmd.h"
 #include "log.h"
 #include "opt.h"
+#include "relay.h"
+#include "sig.h"
+#include "sock.h"
 #include "status.h"
 
-
+struct listen_args {
+	int			keep;	/* -k */
+	struct relay_opts	ro;
+};
 
 static const struct opt_row listen_rows[] = {
 	OPT_ROW_IPV4,
@@ -18,7 +28,8 @@ static const struct opt_row listen_rows[] = {
 	OPT_ROW_NUMERIC,
 	OPT_ROW_UNIX,
 	OPT_ROW_SEQPACKET,
-	OPT_ROW_TIMEOUT("accept timeout: give up when nobody connects within DUR"),
+	OPT_ROW_TIMEOUT(
+	    "accept timeout: give up when nobody connects within DUR"),
 	OPT_ROW_IDLE,
 	{ 'k', 'k', "keep-open", OPT_ARG_NONE, NULL,
 	  "after a session ends, accept the next one" },
@@ -40,29 +51,118 @@ static const struct opt_row listen_rows[] = {
 static int
 listen_opt(void *ctx, int id, const char *arg, struct status *st)
 {
-	(void)ctx;
+	struct listen_args	*a = ctx;
+
 	(void)arg;
+	switch (id) {
+	case 'k':
+		a->keep = 1;
+		return 0;
+	case OPT_NO_SHUTDOWN:
+		a->ro.no_shutdown = 1;
+		return 0;
+	case OPT_SEND_ONLY:
+		a->ro.send_only = 1;
+		return 0;
+	case OPT_RECV_ONLY:
+		a->ro.recv_only = 1;
+		return 0;
+	}
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
+}
+
+/*
+ * Accept and relay one session.  Without -k the listening socket is
+ * closed (and its file removed) right after the accept, so later clients
+ * are refused instead of waiting in the backlog.  Returns 0 when the
+ * session went well, 1 when it failed but a -k listener may go on, -1
+ * when the listener must stop (st set).
+ */
+static int
+listen_session(struct sock_listener *l, const struct sock_opts *o,
+    struct listen_args *a, struct relay *r, struct status *st)
+{
+	struct sockaddr_storage	peer;
+	socklen_t		len;
+	char			name[ADDR_STRLEN];
+	int			fd;
+
+	fd = sock_accept(l, o, o->timeout_ms, &peer, &len, st);
+	if (fd < 0)
+		return -1;
+	addr_format((struct sockaddr *)&peer, len, name, sizeof name);
+	log_info(LOG_VERBOSE, "connection from %s", name);
+	if (!a->keep)
+		sock_listener_close(l);
+	/* Unix clients are mostly unnamed: messages name our path. */
+	a->ro.peer = o->unix_path != NULL ? o->unix_path : name;
+	if (relay_run(r, fd, &a->ro, st) == 0)
+		return 0;
+	if (!a->keep || r->local || sig_pending())
+		return -1;
+	return 1;
+}
+
+static int
+listen_serve(const struct sock_opts *o, struct listen_args *a,
+    struct status *st)
+{
+	struct sock_listener	l;
+	struct relay		r;
+	char			name[ADDR_STRLEN];
+	int			rc;
+
+	/* Before any socket exists, so none takes a closed stdin's number. */
+	relay_init(&r, STDIN_FILENO, STDOUT_FILENO, o->seqpacket);
+	if (sock_listen(o, &l, st) < 0)
+		return -1;
+	log_info(LOG_VERBOSE, "listening on %s",
+	    sock_local_str(l.fd, name, sizeof name));
+	do {
+		rc = listen_session(&l, o, a, &r, st);
+		/* With -k a failed session is a warning: serve the next. */
+		if (rc > 0) {
+			log_warn("%s", st->msg);
+			status_clear(st);
+		}
+	} while (rc >= 0 && a->keep);
+	sock_listener_close(&l);
+	relay_free(&r);
+	if (sig_pending())
+		sig_reraise();
+	return rc < 0 ? -1 : 0;
 }
 
 static int
 listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 {
 	struct sock_opts	o;
+	struct listen_args	a;
 	struct status		st;
 	int			first;
 
 	status_clear(&st);
+	memset(&a, 0, sizeof a);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
-	first = opt_parse(cmd, argc, argv, &o, listen_opt, NULL, &st);
+	first = opt_parse(cmd, argc, argv, &o, listen_opt, &a, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;
-	if (first < 0)
+	if (first < 0 ||
+	    opt_listener_operands(&o, argc, argv, first, &st) < 0)
 		return log_status(&st);
-	status_set(&st, SC_EX_SOFTWARE, "not built yet in this version");
-	return log_status(&st);
+	if (a.ro.send_only && a.ro.recv_only) {
+		status_usage(&st, "--send-only and --recv-only exclude each "
+		    "other");
+		return log_status(&st);
+	}
+	a.ro.idle_ms = o.idle_ms;
+	a.ro.keep_stdout = a.keep;
+	if (listen_serve(&o, &a, &st) < 0)
+		return log_status(&st);
+	return SC_EX_OK;
 }
 
 const struct sc_cmd cmd_listen = {
-	"listen", "TCP/Unix stream server, relays stdin/stdout", "[OPTIONS] [-p PORT | PORT]", listen_rows, listen_main
+	"listen", "TCP/Unix stream server, relays stdin/stdout",
+	"[OPTIONS] [-p PORT | PORT]", listen_rows, listen_main
 };

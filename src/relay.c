@@ -1,5 +1,549 @@
-/* relay.c: (being written) */
+/*
+ * relay.c: stdin/stdout <-> socket for listen and connect.
+ *
+ * One poll(2) loop moves both directions.  Each direction is either
+ * waiting for its source to have bytes (POLLIN) or for its sink to take
+ * them (POLLOUT); it never waits for both, so a full socket never stops
+ * the other direction.  The socket is non-blocking.  stdin and stdout
+ * keep their flags: they are shared with other processes, so their
+ * O_NONBLOCK is not ours to change.  Their writes can therefore block,
+ * but only while stdout's reader is slow.
+ *
+ * splice(2) and sendfile(2) are Linux-only and live here and nowhere else.
+ */
 #include "config.h"
+
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "relay.h"
-extern int relay_placeholder;
-int relay_placeholder;
+#include "sig.h"
+#include "sock.h"
+
+/* At most this much per splice(2) or sendfile(2) call. */
+#define RELAY_SPLICE_MAX	(1024 * 1024)
+#define RELAY_SENDFILE_MAX	(16 * 1024 * 1024)
+
+enum relay_step {
+	RELAY_STEP_MOVED,	/* bytes moved */
+	RELAY_STEP_AGAIN,	/* the source is empty or the sink is full */
+	RELAY_STEP_EOF,		/* the source has ended */
+	RELAY_STEP_FAIL		/* st is set */
+};
+
+/* One direction during one session. */
+struct relay_dir {
+	int		 up;		/* 1: stdin -> socket, 0: down */
+	int		 src, dst;	/* dst -1: read and discard */
+	enum relay_path	*path;		/* the relay's, so a fallback sticks */
+	char		**buf;		/* the relay's, made on first use */
+	size_t		 off, len;	/* to write: buf[off..len) */
+	int		 done;		/* this direction has ended */
+	int		 wait_out;	/* sink full: wait for POLLOUT */
+};
+
+struct relay_session {
+	struct relay		*r;
+	const struct relay_opts	*ro;
+	struct status		*st;
+	int			 fd;
+	struct relay_dir	 up, down;
+	int			 in_seen;	/* stdin gave a byte */
+	int64_t			 giveup_at;	/* give up an idle stdin then */
+	int			 sock_quiet;	/* hung up: leave out of poll */
+	int64_t			 last_move;	/* for -i */
+};
+
+/* Make sure fd is open, so no socket takes its number; /dev/null if not. */
+static void
+relay_fd_open(int fd)
+{
+	int	nfd;
+
+	if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+		return;
+	nfd = open("/dev/null", O_RDWR);
+	if (nfd >= 0 && nfd != fd) {
+		dup2(nfd, fd);
+		close(nfd);
+	}
+}
+
+static int
+relay_no_splice(void)
+{
+	const char	*s = getenv("SOCKCAT_NO_SPLICE");
+
+	return s != NULL && *s != '\0' && strcmp(s, "0") != 0;
+}
+
+void
+relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket)
+{
+	struct stat	sb;
+	int		fast = !seqpacket && !relay_no_splice();
+
+	memset(r, 0, sizeof *r);
+	relay_fd_open(in_fd);
+	relay_fd_open(out_fd);
+	r->in_fd = in_fd;
+	r->out_fd = out_fd;
+	r->seqpacket = seqpacket;
+	r->bufsz = seqpacket ? RELAY_SEQPACKET_BUFSZ : RELAY_BUFSZ;
+	r->in_tty = isatty(in_fd);
+	r->start_ms = sock_now_ms();
+	r->up_path = r->down_path = RELAY_RW;
+	if (fstat(in_fd, &sb) == 0 && fast) {
+		if (S_ISREG(sb.st_mode))
+			r->up_path = RELAY_SENDFILE;
+		else if (S_ISFIFO(sb.st_mode))
+			r->up_path = RELAY_SPLICE;
+	}
+	if (fstat(out_fd, &sb) == 0 && S_ISFIFO(sb.st_mode)) {
+		r->out_fifo = 1;
+		if (fast)
+			r->down_path = RELAY_SPLICE;
+	}
+}
+
+void
+relay_free(struct relay *r)
+{
+	free(r->buf[0]);
+	free(r->buf[1]);
+	r->buf[0] = r->buf[1] = NULL;
+}
+
+/* End the session with errno err, blaming stdin/stdout or the peer. */
+static enum relay_step
+relay_fail(struct relay_session *s, int err, int local, const char *what)
+{
+	s->r->local = local;
+	if (err == EINTR) {
+		status_set(s->st, SC_EX_FAIL, "interrupted");
+		errno = EINTR;
+		return RELAY_STEP_FAIL;
+	}
+	status_errno(s->st, err, SC_EX_FAIL, what);
+	/* After connecting, every failure is 1. */
+	s->st->code = SC_EX_FAIL;
+	return RELAY_STEP_FAIL;
+}
+
+static enum relay_step
+relay_fail_read(struct relay_session *s, struct relay_dir *d, int err)
+{
+	return relay_fail(s, err, d->up, d->up ? "stdin" : s->ro->peer);
+}
+
+static enum relay_step
+relay_fail_write(struct relay_session *s, struct relay_dir *d, int err)
+{
+	return relay_fail(s, err, !d->up, d->up ? s->ro->peer : "stdout");
+}
+
+/* EINTR from a call means a stop signal only when one is pending. */
+static int
+relay_retry(ssize_t n)
+{
+	return n < 0 && errno == EINTR && sig_pending() == 0;
+}
+
+static void
+relay_moved(struct relay_session *s, struct relay_dir *d)
+{
+	s->last_move = sock_now_ms();
+	if (d->up)
+		s->in_seen = 1;
+}
+
+/* One read from the source; a seqpacket message must fit the buffer. */
+static ssize_t
+relay_read(struct relay_session *s, struct relay_dir *d)
+{
+	ssize_t	n;
+
+	do {
+		if (d->up)
+			n = read(d->src, *d->buf, s->r->seqpacket ?
+			    RELAY_SEQPACKET_UP : s->r->bufsz);
+		else
+			n = recv(d->src, *d->buf, s->r->bufsz,
+			    s->r->seqpacket ? MSG_TRUNC : 0);
+	} while (relay_retry(n));
+	/* With MSG_TRUNC, recv returns a seqpacket message's real length. */
+	if (n > 0 && (size_t)n > s->r->bufsz) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return n;
+}
+
+static ssize_t
+relay_write(struct relay_dir *d)
+{
+	ssize_t	n;
+
+	do {
+		if (d->up)
+			n = send(d->dst, *d->buf + d->off, d->len - d->off,
+			    MSG_NOSIGNAL);
+		else
+			n = write(d->dst, *d->buf + d->off, d->len - d->off);
+	} while (relay_retry(n));
+	return n;
+}
+
+/*
+ * read/write: write what is pending, else read once and write it.  A
+ * short write leaves the rest pending and waits for POLLOUT.
+ */
+static enum relay_step
+relay_step_rw(struct relay_session *s, struct relay_dir *d)
+{
+	ssize_t	n;
+
+	if (*d->buf == NULL && (*d->buf = malloc(s->r->bufsz)) == NULL) {
+		status_set(s->st, SC_EX_SOFTWARE, "out of memory");
+		return RELAY_STEP_FAIL;
+	}
+	if (d->off == d->len) {
+		n = relay_read(s, d);
+		if (n == 0)
+			return RELAY_STEP_EOF;
+		if (n < 0 && errno == EAGAIN)
+			return RELAY_STEP_AGAIN;
+		if (n < 0)
+			return relay_fail_read(s, d, errno);
+		relay_moved(s, d);
+		d->off = 0;
+		d->len = d->dst < 0 ? 0 : (size_t)n;
+	}
+	if (d->off == d->len)
+		return RELAY_STEP_MOVED;
+	n = relay_write(d);
+	if (n < 0 && errno != EAGAIN)
+		return relay_fail_write(s, d, errno);
+	if (n > 0) {
+		d->off += (size_t)n;
+		relay_moved(s, d);
+	}
+	if (d->off < d->len) {
+		d->wait_out = 1;
+		return n > 0 ? RELAY_STEP_MOVED : RELAY_STEP_AGAIN;
+	}
+	d->off = d->len = 0;
+	d->wait_out = 0;
+	return RELAY_STEP_MOVED;
+}
+
+/*
+ * sendfile(2) from a regular file, or splice(2) from or to a pipe.  Both
+ * keep no bytes of their own: what could not be sent stays in the file
+ * or the pipe.  EAGAIN after POLLIN on the source means the sink is full
+ * (for splice, rarely, that the source was empty after all: one extra
+ * poll round then, never a busy loop).
+ */
+static enum relay_step
+relay_step_zc(struct relay_session *s, struct relay_dir *d)
+{
+	ssize_t	n;
+
+	do {
+		if (*d->path == RELAY_SENDFILE)
+			n = sendfile(d->dst, d->src, NULL, RELAY_SENDFILE_MAX);
+		else
+			n = splice(d->src, NULL, d->dst, NULL, RELAY_SPLICE_MAX,
+			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	} while (relay_retry(n));
+	if (n > 0) {
+		relay_moved(s, d);
+		return RELAY_STEP_MOVED;
+	}
+	if (n == 0)
+		return RELAY_STEP_EOF;
+	if (errno == EAGAIN) {
+		d->wait_out = 1;
+		return RELAY_STEP_AGAIN;
+	}
+	if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
+		/* The kernel will not do it for these files: nothing moved. */
+		*d->path = RELAY_RW;
+		return relay_step_rw(s, d);
+	}
+	/* Only the pipe side of a splice to stdout says EPIPE. */
+	if (!d->up && errno == EPIPE)
+		return relay_fail_write(s, d, errno);
+	return relay_fail(s, errno, 0, s->ro->peer);
+}
+
+static enum relay_step
+relay_step(struct relay_session *s, struct relay_dir *d)
+{
+	if (*d->path == RELAY_RW || d->dst < 0)
+		return relay_step_rw(s, d);
+	return relay_step_zc(s, d);
+}
+
+/* stdin has ended: half-close so the peer sees EOF, and keep receiving. */
+static int
+relay_up_end(struct relay_session *s)
+{
+	s->up.done = 1;
+	s->r->in_eof = 1;
+	if (s->ro->no_shutdown || shutdown(s->fd, SHUT_WR) == 0)
+		return 0;
+	relay_fail(s, errno, 0, s->ro->peer);
+	return -1;
+}
+
+/* Does stdin have something (bytes or its EOF) to read right now? */
+static int
+relay_in_ready(const struct relay *r)
+{
+	struct pollfd	pfd = { .fd = r->in_fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0) > 0;
+}
+
+/*
+ * The socket has ended: close stdout so its reader sees EOF (not with -k,
+ * whose later sessions write there too).  Then SPEC's rule that nobody
+ * hangs: an idle terminal, or a stdin that never gave a byte and has none
+ * now, will not make the peer wait; up is given up and the session ends.
+ */
+static void
+relay_down_end(struct relay_session *s)
+{
+	struct relay	*r = s->r;
+
+	s->down.done = 1;
+	if (s->down.dst >= 0 && !s->ro->keep_stdout) {
+		close(r->out_fd);
+		r->out_fd = -1;
+	}
+	if (!s->up.done && (r->in_tty || (!s->in_seen &&
+	    s->up.off == s->up.len && !relay_in_ready(r)))) {
+		if (r->in_tty || sock_now_ms() >= r->start_ms +
+		    RELAY_START_GRACE_MS)
+			s->up.done = 1;
+		else	/* a writer may not have started yet: relay_round */
+			s->giveup_at = r->start_ms + RELAY_START_GRACE_MS;
+	}
+}
+
+/* Run a direction whose awaited event arrived; -1 ends the session. */
+static int
+relay_service(struct relay_session *s, struct relay_dir *d, short revents)
+{
+	enum relay_step	step;
+
+	if (revents == 0 || d->done)
+		return 0;
+	if (d->wait_out) {
+		d->wait_out = 0;
+		/*
+		 * splice has nothing pending: poll the pipe again.  sendfile's
+		 * source, a regular file, is always ready: go on at once.
+		 */
+		if (*d->path == RELAY_SPLICE && d->dst >= 0 &&
+		    d->off == d->len)
+			return 0;
+	}
+	step = relay_step(s, d);
+	if (step == RELAY_STEP_FAIL)
+		return -1;
+	if (step != RELAY_STEP_EOF)
+		return 0;
+	if (d->up)
+		return relay_up_end(s);
+	if (d->dst < 0) {		/* --send-only: just stop reading */
+		d->done = 1;
+		return 0;
+	}
+	relay_down_end(s);
+	return 0;
+}
+
+/* Fill pfd: [0] stdin, [1] the socket, [2] stdout. */
+static void
+relay_pollset(struct relay_session *s, struct pollfd *pfd)
+{
+	struct relay_dir	*up = &s->up, *down = &s->down;
+	int			 up_on = !up->done, down_on = !down->done;
+
+	pfd[0].fd = up_on && !up->wait_out ? up->src : -1;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = s->fd;
+	pfd[1].events = (down_on && !down->wait_out ? POLLIN : 0) |
+	    (up_on && up->wait_out ? POLLOUT : 0);
+	/*
+	 * With nothing to ask of the socket, still watch it for a reset while
+	 * waiting on stdin, unless it has hung up (POLLHUP cannot be masked).
+	 */
+	if (pfd[1].events == 0 && (s->sock_quiet || down_on || !up_on ||
+	    up->wait_out))
+		pfd[1].fd = -1;
+	pfd[2].fd = -1;
+	pfd[2].events = 0;
+	if (down_on && down->dst >= 0) {
+		if (down->wait_out) {
+			pfd[2].fd = down->dst;
+			pfd[2].events = POLLOUT;
+		} else if (s->r->out_fifo) {
+			pfd[2].fd = down->dst;	/* POLLERR: reader gone */
+		}
+	}
+}
+
+/* The socket spoke while nobody asked: a reset, or a hang-up. */
+static int
+relay_sock_idle_event(struct relay_session *s, short revents)
+{
+	socklen_t	len = sizeof(int);
+	int		err = 0;
+
+	if (revents & POLLERR) {
+		if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err != 0) {
+			relay_fail(s, err, 0, s->ro->peer);
+			return -1;
+		}
+	}
+	s->sock_quiet = 1;
+	return 0;
+}
+
+static int
+relay_idle_fail(struct relay_session *s)
+{
+	int64_t	ms = s->ro->idle_ms;
+
+	s->r->local = 0;
+	return status_set(s->st, SC_EX_TEMPFAIL, "idle timeout: no byte "
+	    "moved for %lld.%03llds", (long long)(ms / 1000),
+	    (long long)(ms % 1000));
+}
+
+/* One poll round; -1 ends the session with st set. */
+static int
+relay_round(struct relay_session *s)
+{
+	struct pollfd	pfd[3];
+	int64_t		deadline = s->ro->idle_ms < 0 ? -1 :
+			    s->last_move + s->ro->idle_ms;
+	int		n;
+
+	if (s->giveup_at >= 0 && (deadline < 0 || s->giveup_at < deadline))
+		deadline = s->giveup_at;
+	relay_pollset(s, pfd);
+	n = poll(pfd, 3, sock_poll_ms(deadline));
+	if (n < 0 && relay_retry(n))
+		return 0;
+	if (n < 0) {
+		relay_fail(s, errno, 0, "poll");
+		return -1;
+	}
+	if (n == 0 && s->giveup_at >= 0 && sock_now_ms() >= s->giveup_at) {
+		/* The grace is over and stdin still gave nothing: give up. */
+		if (!s->in_seen && s->up.off == s->up.len)
+			s->up.done = 1;
+		s->giveup_at = -1;
+		return 0;
+	}
+	if (n == 0) {
+		if (deadline >= 0 && sock_now_ms() >= deadline)
+			return relay_idle_fail(s);
+		return 0;
+	}
+	if (pfd[2].revents != 0 && !s->down.wait_out) {
+		/* stdout's reader went away while the socket was quiet */
+		relay_fail(s, EPIPE, 1, "stdout");
+		return -1;
+	}
+	if (pfd[1].fd >= 0 && pfd[1].events == 0 && pfd[1].revents != 0)
+		return relay_sock_idle_event(s, pfd[1].revents);
+	/* The socket's revents serve both directions: give each its own. */
+	if (relay_service(s, &s->down, s->down.wait_out ? pfd[2].revents :
+	    pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) < 0)
+		return -1;
+	return relay_service(s, &s->up, s->up.wait_out ?
+	    pfd[1].revents & (POLLOUT | POLLHUP | POLLERR) : pfd[0].revents);
+}
+
+/*
+ * --send-only, at the end: discard what the peer sent meanwhile, since
+ * closing a socket with unread bytes resets the connection at once and
+ * may drop our last bytes on their way.
+ */
+static void
+relay_drain(struct relay_session *s)
+{
+	char	sink[4096];
+	ssize_t	n;
+
+	do
+		n = recv(s->fd, sink, sizeof sink, MSG_DONTWAIT);
+	while (n > 0 || relay_retry(n));
+}
+
+static void
+relay_dir_init(struct relay_dir *d, int up, int src, int dst,
+    enum relay_path *path, char **buf)
+{
+	memset(d, 0, sizeof *d);
+	d->up = up;
+	d->src = src;
+	d->dst = dst;
+	d->path = path;
+	d->buf = buf;
+}
+
+int
+relay_run(struct relay *r, int fd, const struct relay_opts *ro,
+    struct status *st)
+{
+	struct relay_session	s;
+	int			rc = 0, saved;
+
+	memset(&s, 0, sizeof s);
+	s.r = r;
+	s.ro = ro;
+	s.st = st;
+	s.fd = fd;
+	s.last_move = sock_now_ms();
+	s.giveup_at = -1;
+	r->local = 0;
+	relay_dir_init(&s.up, 1, r->in_fd, fd, &r->up_path, &r->buf[0]);
+	relay_dir_init(&s.down, 0, fd, ro->send_only ? -1 : r->out_fd,
+	    &r->down_path, &r->buf[1]);
+	if (s.down.dst < 0 && !ro->send_only)
+		s.down.done = 1;	/* stdout closed earlier */
+	if (sock_set_nonblock(fd, 1) < 0) {
+		saved = errno;
+		close(fd);
+		return status_errno(st, saved, SC_EX_FAIL, "fcntl");
+	}
+	if (ro->recv_only)
+		s.up.done = 1;
+	else if (r->in_eof && relay_up_end(&s) < 0)
+		rc = -1;
+	/* --send-only ends at stdin's EOF, whatever the socket does. */
+	while (rc == 0 && !(s.up.done && (s.down.done || ro->send_only)))
+		rc = relay_round(&s);
+	if (rc == 0 && !s.down.done)
+		relay_drain(&s);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
+}

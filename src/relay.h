@@ -1,4 +1,119 @@
-/* relay.h: (being written) */
+/*
+ * relay.h: one session of listen or connect: stdin -> socket ("up") and
+ * socket -> stdout ("down") at once, with SPEC's EOF rules.
+ *
+ * Usage:
+ *	struct relay r;
+ *	relay_init(&r, 0, 1, seqpacket);	(once per process)
+ *	relay_run(&r, fd, &ro, &st);		(once per session; closes fd)
+ *	relay_free(&r);
+ *
+ * struct relay holds what outlives a session: stdin's EOF (a -k listener
+ * whose stdin has ended half-closes every later session at once), whether
+ * stdout is still open, which way bytes move, and the two buffers.
+ *
+ * How bytes move, chosen per direction in relay_init() and kept for the
+ * process unless the kernel refuses (EINVAL, ENOSYS: that direction falls
+ * back to read/write without losing a byte):
+ *	up,   stdin a regular file	sendfile(2)
+ *	up,   stdin a pipe		splice(2) pipe -> socket
+ *	down, stdout a pipe		splice(2) socket -> pipe
+ *	otherwise, and with --seqpacket	read/write, one buffer at a time
+ * SOCKCAT_NO_SPLICE=1 in the environment forces read/write everywhere.
+ *
+ * The socket is made non-blocking; stdin and stdout are left as they are
+ * (their file descriptions are shared with other processes).
+ */
 #ifndef SC_RELAY_H
 #define SC_RELAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+/*
+ * The read/write buffer of each direction, allocated on first use.  128 KiB
+ * measured best on loopback (64 KiB: 15% slower, 256 KiB: twice as slow,
+ * out of cache).  A seqpacket message must fit in one read, and a Unix
+ * socket's default limit is about 208 KiB: those get 256 KiB.
+ */
+#define RELAY_BUFSZ		(128 * 1024)
+#define RELAY_SEQPACKET_BUFSZ	(256 * 1024)
+
+/*
+ * Each read of stdin becomes one seqpacket message: keep it well under
+ * the socket's message limit (about 208 KiB by default).
+ */
+#define RELAY_SEQPACKET_UP	(64 * 1024)
+
+/*
+ * A stdin that has not given a byte is given up at the peer's EOF only
+ * once the process has run this long: a pipe's writer that starts a moment
+ * after sockcat (producer | sockcat connect ...) is not an idle stdin.
+ */
+#define RELAY_START_GRACE_MS	1000
+
+/* How one direction moves bytes. */
+enum relay_path {
+	RELAY_RW,		/* read(2)/write(2) through a buffer */
+	RELAY_SENDFILE,		/* sendfile(2): regular file -> socket */
+	RELAY_SPLICE		/* splice(2): pipe <-> socket */
+};
+
+/* The options of one session (listen and connect fill it alike). */
+struct relay_opts {
+	int		 no_shutdown;	/* no SHUT_WR at stdin EOF */
+	int		 send_only;	/* --send-only: never read the socket */
+	int		 recv_only;	/* --recv-only: never read stdin */
+	int		 keep_stdout;	/* -k: stdout open at socket EOF */
+	int64_t		 idle_ms;	/* -i; -1: none */
+	const char	*peer;		/* names the socket in messages */
+};
+
+/* What outlives one session; see the top of this file. */
+struct relay {
+	int		 in_fd;		/* stdin */
+	int		 out_fd;	/* stdout; -1 once closed */
+	int		 in_eof;	/* stdin has ended */
+	int		 in_tty;	/* stdin is a terminal */
+	int		 out_fifo;	/* stdout a pipe: watch POLLERR */
+	int		 seqpacket;	/* one message per read and per write */
+	size_t		 bufsz;		/* of each buffer */
+	enum relay_path	 up_path;
+	enum relay_path	 down_path;
+	char		*buf[2];	/* up, down: bufsz each, or NULL */
+	int		 local;		/* failure was stdin's/stdout's */
+	int64_t		 start_ms;	/* relay_init() time, for the grace */
+};
+
+/*
+ * Look at in_fd and out_fd once and choose how each direction moves
+ * bytes.  Allocates nothing.
+ */
+void	relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket);
+
+/*
+ * Relay one session over the connected socket fd until both directions
+ * have ended (SPEC's "Relay semantics"), then close fd (always, also on
+ * failure).  Up ends at stdin's EOF with shutdown(SHUT_WR); down ends at
+ * the socket's EOF and closes stdout (unless ro->keep_stdout).  When down
+ * ends while stdin is a terminal, or stdin has given no byte in this
+ * session and has none ready, up is given up and the session ends (the
+ * latter not before RELAY_START_GRACE_MS after relay_init(): until then
+ * stdin is still watched, and a byte or EOF from it counts as usual).
+ * --send-only reads and discards what the socket sends (so closing never
+ * resets the connection over unread bytes) and ends at stdin's EOF;
+ * --recv-only never reads stdin and never half-closes.  Returns 0, or -1 with st: 1 for a reset, a write to a gone
+ * peer or a stdin/stdout failure (r->local says which side: 1 for stdin
+ * or stdout, whose failure ends later sessions too), 75 for -i, 70 when
+ * out of memory.  When a stop signal arrived (sig_pending()) it returns
+ * -1 at once with errno EINTR and st code 1.
+ */
+int	relay_run(struct relay *r, int fd, const struct relay_opts *ro,
+	    struct status *st);
+
+/* Free the buffers; stdin and stdout are left open. */
+void	relay_free(struct relay *r);
+
 #endif

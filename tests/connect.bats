@@ -1,12 +1,295 @@
 #!/usr/bin/env bats
-# tests/connect.bats
+# tests/connect.bats: sockcat connect.  The relay cases with listen as the
+# other end are in listen.bats.
 
 load helpers/common
+bats_require_minimum_version 1.5.0
 
-setup() { sc_setup; }
-teardown() { sc_teardown; }
+BATS_TEST_TIMEOUT=60
 
-@test "connect: sockcat --help runs" {
-	run -0 "$SOCKCAT" --help
-	[[ "$output" == *usage:* ]]
+setup() {
+	sc_setup
+	SC_IDLE_FD=
+}
+
+teardown() {
+	sc_teardown
+	[ -n "$SC_IDLE_FD" ] && exec {SC_IDLE_FD}>&-
+	return 0
+}
+
+# A fifo this shell holds open and never writes: an idle stdin.
+idle_fifo() {
+	mkfifo "$SC_TMP/idle"
+	exec {SC_IDLE_FD}<>"$SC_TMP/idle"
+}
+
+@test "connect: -v says connected to ADDR:PORT; data goes both ways" {
+	local port
+	printf 'from server\n' >"$SC_TMP/s.in"
+	printf 'from client\n' >"$SC_TMP/c.in"
+	sc_bg L "$SC_TMP/s.in" "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	run -0 --separate-stderr timeout 10 "$SOCKCAT" connect -v 127.0.0.1 \
+	    "$port" <"$SC_TMP/c.in"
+	[ "$output" = "from server" ]
+	[ "$stderr" = "sockcat: connected to 127.0.0.1:$port" ]
+	[ "$(sc_wait_rc L)" = 0 ]
+	cmp "$SC_TMP/c.in" "$SC_TMP/L.out"
+}
+
+@test "connect: [::1] and -6 reach an IPv6 listener" {
+	local port
+	sc_bg L /dev/null "$SOCKCAT" listen -k -6 -v -p 0
+	port=$(sc_port L)
+	echo one >"$SC_TMP/one"
+	run -0 --separate-stderr timeout 10 "$SOCKCAT" connect -v '[::1]' \
+	    "$port" <"$SC_TMP/one"
+	[ "$stderr" = "sockcat: connected to [::1]:$port" ]
+	run -0 timeout 10 "$SOCKCAT" connect -6 ::1 "$port" <"$SC_TMP/one"
+	sc_wait_file "$SC_TMP/L.out" one
+	[ "$(grep -c one "$SC_TMP/L.out")" -eq 2 ]
+}
+
+@test "connect: refused -> 69 with the address in the message" {
+	local port
+	port=$(sc_free_port)
+	run -69 --separate-stderr timeout 10 "$SOCKCAT" connect 127.0.0.1 \
+	    "$port" </dev/null
+	[ "$stderr" = "sockcat: connect: 127.0.0.1:$port: Connection refused" ]
+}
+
+@test "connect: unresolvable host -> 68" {
+	# Only when the resolver answers quickly here (no network is fine).
+	run timeout 5 getent hosts nonexistent.invalid
+	[ "$status" -eq 2 ] || skip "the resolver does not answer quickly"
+	run -68 --separate-stderr timeout 20 "$SOCKCAT" connect \
+	    nonexistent.invalid 80 </dev/null
+	[[ "$stderr" == "sockcat: connect: "*nonexistent.invalid* ]]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+@test "connect: a peer reset mid-transfer -> 1 with a message" {
+	local port
+	# A server that reads a little of a big upload, then resets.
+	sc_bg S /dev/null python3 -c '
+import socket, struct, sys
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+print("listening on 127.0.0.1:%d" % l.getsockname()[1], file=sys.stderr,
+      flush=True)
+c, _ = l.accept()
+c.recv(1000)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()'
+	port=$(sc_port S)
+	run -1 --separate-stderr timeout 20 bash -c \
+	    'head -c 50M /dev/zero | "$SOCKCAT" connect 127.0.0.1 "$1"' \
+	    _ "$port"
+	[[ "$stderr" =~ ^"sockcat: connect: 127.0.0.1:$port: "(Connection\ reset\ by\ peer|Broken\ pipe)$ ]]
+}
+
+@test "connect: a reset while only receiving -> 1" {
+	local port
+	idle_fifo
+	sc_bg S /dev/null python3 -c '
+import socket, struct, sys
+l = socket.socket()
+l.bind(("127.0.0.1", 0))
+l.listen(1)
+print("listening on 127.0.0.1:%d" % l.getsockname()[1], file=sys.stderr,
+      flush=True)
+c, _ = l.accept()
+c.sendall(b"x" * 100000)
+c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+c.close()'
+	port=$(sc_port S)
+	run -1 --separate-stderr timeout 20 "$SOCKCAT" connect 127.0.0.1 \
+	    "$port" <"$SC_TMP/idle"
+	[[ "$stderr" == *"Connection reset by peer" ]]
+}
+
+@test "connect: stdout's reader going away (| head -c 10) ends it, non-zero" {
+	local port
+	sc_bg L /dev/zero "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	idle_fifo
+	run --separate-stderr timeout 20 bash -o pipefail -c \
+	    '"$SOCKCAT" connect 127.0.0.1 "$1" <"$2" | head -c 10 | wc -c' \
+	    _ "$port" "$SC_TMP/idle"
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[ "$output" = 10 ]
+	# The listener then finds its peer gone.
+	[ "$(sc_wait_rc L)" = 1 ]
+}
+
+@test "connect: stdout's reader going away is noticed on the plain path too" {
+	local port
+	sc_bg L /dev/zero "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	run --separate-stderr timeout 20 bash -o pipefail -c \
+	    'SOCKCAT_NO_SPLICE=1 "$SOCKCAT" connect 127.0.0.1 "$1" </dev/null |
+	    head -c 10 >/dev/null' _ "$port"
+	[ "$status" -ne 0 ] && [ "$status" -ne 124 ]
+	[ "$(sc_wait_rc L)" = 1 ]
+}
+
+@test "connect: a quiet stream whose stdout reader goes away ends promptly" {
+	local port
+	idle_fifo
+	# The server sends 16 bytes, then stays open: its stdin stays open.
+	printf 0123456789abcdef >&"$SC_IDLE_FD"
+	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	run --separate-stderr timeout 20 bash -o pipefail -c \
+	    '"$SOCKCAT" connect 127.0.0.1 "$1" </dev/null | head -c 10 >/dev/null' \
+	    _ "$port"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "sockcat: connect: stdout: Broken pipe" ]
+}
+
+@test "connect: -i: no byte moved for DUR -> 75" {
+	local port t0=$SECONDS
+	idle_fifo
+	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	run -75 --separate-stderr timeout 10 "$SOCKCAT" connect -i 300ms \
+	    127.0.0.1 "$port" <"$SC_TMP/idle"
+	[[ "$stderr" == "sockcat: connect: idle timeout"* ]]
+	[ $((SECONDS - t0)) -le 5 ]
+	[ "$(sc_wait_rc L)" = 0 ]
+}
+
+@test "connect: -i does not fire while bytes move" {
+	local port
+	# Not </dev/null: see the note above the splice tests in listen.bats.
+	idle_fifo
+	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	run -0 timeout 20 bash -c '{ printf a; sleep 0.3; printf b; sleep 0.3;
+	    printf c; } | "$SOCKCAT" connect -i 1 127.0.0.1 "$1"' _ "$port"
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(cat "$SC_TMP/L.out")" = abc ]
+}
+
+@test "connect: --send-only ends at stdin's EOF" {
+	local port
+	idle_fifo
+	# The server never half-closes (its stdin is idle) and talks back.
+	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	head -c 1M /dev/urandom >"$SC_TMP/data.in"
+	run -0 --separate-stderr timeout 10 "$SOCKCAT" connect --send-only \
+	    127.0.0.1 "$port" <"$SC_TMP/data.in"
+	[ -z "$output" ]
+	[ "$(sc_wait_rc L)" = 0 ]
+	cmp "$SC_TMP/data.in" "$SC_TMP/L.out"
+}
+
+@test "connect: --recv-only never reads stdin, ends at the socket's EOF" {
+	local port
+	head -c 1M /dev/urandom >"$SC_TMP/data.in"
+	sc_bg L "$SC_TMP/data.in" "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	idle_fifo
+	printf unread >&"$SC_IDLE_FD"
+	run -0 timeout 10 bash -c '"$SOCKCAT" connect --recv-only \
+	    127.0.0.1 "$1" >"$2"' _ "$port" "$SC_TMP/data.out" <"$SC_TMP/idle"
+	cmp "$SC_TMP/data.in" "$SC_TMP/data.out"
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ ! -s "$SC_TMP/L.out" ]
+}
+
+@test "connect: --no-shutdown keeps the write side open at stdin EOF" {
+	local port
+	idle_fifo
+	# The listener never half-closes: its stdin is idle.
+	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	echo hi >"$SC_TMP/hi"
+	# No FIN reaches the listener, so the client only ends by -i.
+	run -75 --separate-stderr timeout 10 "$SOCKCAT" connect --no-shutdown \
+	    -i 500ms 127.0.0.1 "$port" <"$SC_TMP/hi"
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(cat "$SC_TMP/L.out")" = hi ]
+}
+
+@test "connect: SIGSTOP and SIGCONT mid-transfer lose nothing" {
+	local port pid i
+	head -c 20M /dev/urandom >"$SC_TMP/data.in"
+	mkfifo "$SC_TMP/feed"
+	idle_fifo
+	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	# A paced producer, so the transfer is still going while we stop it.
+	sc_bg P /dev/null bash -c '{ head -c 1M "$1"; sleep 1;
+	    tail -c +1048577 "$1"; } >"$2"' _ "$SC_TMP/data.in" "$SC_TMP/feed"
+	sc_bg C "$SC_TMP/feed" "$SOCKCAT" connect 127.0.0.1 "$port"
+	for ((i = 0; i < 50; i++)); do
+		pid=$(pgrep -P "$SC_LAST_PID") && break
+		sleep 0.1
+	done
+	[ -n "$pid" ]
+	for ((i = 0; i < 5; i++)); do
+		kill -STOP "$pid" 2>/dev/null || break
+		sleep 0.1
+		kill -CONT "$pid"
+		sleep 0.1
+	done
+	[ "$(sc_wait_rc C)" = 0 ]
+	[ "$(sc_wait_rc L)" = 0 ]
+	cmp "$SC_TMP/data.in" "$SC_TMP/L.out"
+}
+
+@test "connect: -q keeps -v's lines quiet, not fatal errors" {
+	local port
+	port=$(sc_free_port)
+	run -69 --separate-stderr "$SOCKCAT" connect -q 127.0.0.1 "$port" \
+	    </dev/null
+	[[ "$stderr" == *"Connection refused" ]]
+	sc_bg L /dev/null "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	run -0 --separate-stderr "$SOCKCAT" connect -v -q 127.0.0.1 "$port" \
+	    </dev/null
+	[ -z "$stderr" ]
+}
+
+@test "connect: bad input -> 64 with one line naming it" {
+	local args
+	while IFS= read -r args; do
+		eval "run -64 --separate-stderr \"\$SOCKCAT\" connect $args"
+		[ -z "$output" ] || { echo "stdout: $output"; false; }
+		[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] ||
+		    { echo "$args: $stderr"; false; }
+		[[ "$stderr" == "sockcat: connect: "* ]] ||
+		    { echo "$args: $stderr"; false; }
+	done <<-'EOF'
+		
+		127.0.0.1
+		127.0.0.1 0
+		127.0.0.1 65536
+		127.0.0.1 abc
+		127.0.0.1 ''
+		'' 80
+		'bad host' 80
+		$(printf 'h%.0s' {1..300}) 80
+		127.0.0.1 80 extra
+		-w abc 127.0.0.1 80
+		-w -1 127.0.0.1 80
+		-w 1e999 127.0.0.1 80
+		-i abc 127.0.0.1 80
+		--nosuch 127.0.0.1 80
+		-k 127.0.0.1 80
+		-p 1 127.0.0.1 80
+		-4 -6 127.0.0.1 80
+		-n localhost 80
+		-6 127.0.0.1 80
+		--source-port abc 127.0.0.1 80
+		--send-only --recv-only 127.0.0.1 80
+		-U ''
+		-U /tmp/$(printf 'x%.0s' {1..120})
+		-U /tmp/s 127.0.0.1 80
+		--seqpacket 127.0.0.1 80
+	EOF
 }

@@ -3,8 +3,12 @@
 left as they are), wait for it and exit with its status.  The terminal
 never types anything: it is the "idle terminal" of SPEC's relay rule."""
 import os
-import pty
 import sys
+
+# This file is itself named pty.py and its directory comes first on
+# sys.path: drop it, so that "import pty" finds the standard module.
+sys.path.pop(0)
+import pty  # noqa: E402
 
 if len(sys.argv) < 2:
     sys.exit("usage: pty.py CMD [ARGS...]")
