@@ -15,15 +15,6 @@ BATS_TEST_TIMEOUT=60
 setup() { sc_setup; }
 teardown() { sc_fault_teardown; }
 
-# peer NAME MODE [ARGS...]: a fault-peer.py server in the background; its
-# port in $port.  (Not in $(...): the server would belong to that subshell.)
-peer() {
-	local name=$1
-	shift
-	sc_bg "$name" /dev/null python3 "$SC_PEER" "$@"
-	port=$(sc_port "$name")
-}
-
 # listener NAME STDIN [OPTIONS...]: sockcat listen -v on 127.0.0.1 port 0
 # in the background; its port in $port.
 listener() {

@@ -21,15 +21,6 @@ BATS_TEST_TIMEOUT=30
 setup() { sc_setup; }
 teardown() { sc_fault_teardown; }
 
-# peer NAME MODE [ARGS...]: a fault-peer.py server in the background; its
-# port in $port.  (Not in $(...): the server would belong to that subshell.)
-peer() {
-	local name=$1
-	shift
-	sc_bg "$name" /dev/null python3 "$SC_PEER" "$@"
-	port=$(sc_port "$name")
-}
-
 # in_netns CMD...: CMD in a fresh network namespace that has only 'lo' (up).
 # The namespace dies with CMD; nothing to clean up.
 in_netns() {

@@ -14,15 +14,6 @@ teardown() {
 	fi
 }
 
-# start_recv NAME ARGS...: udp-recv on port 0 in the background; sets PORT.
-start_recv() {
-	local name=$1
-	shift
-	sc_bg "$name" /dev/null "$SOCKCAT" udp-recv -v -p 0 "$@"
-	PORT=$(sc_port "$name")
-	[ -n "$PORT" ]
-}
-
 # wait_sock PATH [TENTHS]: wait until a socket file exists at PATH.
 wait_sock() {
 	local i

@@ -9,15 +9,6 @@ bats_require_minimum_version 1.5.0
 setup() { sc_setup; }
 teardown() { sc_teardown; }
 
-# start_recv NAME ARGS...: udp-recv on port 0 in the background; sets PORT.
-start_recv() {
-	local name=$1
-	shift
-	sc_bg "$name" /dev/null "$SOCKCAT" udp-recv -v -p 0 "$@"
-	PORT=$(sc_port "$name")
-	[ -n "$PORT" ]
-}
-
 # start_peer NAME MODE [FAMILY|PATH]: a python3 datagram peer.  MODE echo
 # answers each datagram with "re:" and the datagram; ttl answers with the
 # TTL / hop limit it was received with.  Sets PEER_PORT (IP) or waits for

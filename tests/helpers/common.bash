@@ -119,6 +119,15 @@ sc_wait_gone() {
 	return 1
 }
 
+# start_recv NAME ARGS...: udp-recv on port 0 in the background; sets PORT.
+start_recv() {
+	local name=$1
+	shift
+	sc_bg "$name" /dev/null "$SOCKCAT" udp-recv -v -p 0 "$@"
+	PORT=$(sc_port "$name")
+	[ -n "$PORT" ]
+}
+
 # sc_free_port: a port that was free a moment ago (bound and released by
 # the kernel); only for tests that must name a closed port.
 sc_free_port() {

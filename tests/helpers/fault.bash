@@ -35,6 +35,15 @@ sc_fault_teardown() {
 	return 0
 }
 
+# peer NAME MODE [ARGS...]: a fault-peer.py server in the background; its
+# port in $port.  (Not in $(...): the server would belong to that subshell.)
+peer() {
+	local name=$1
+	shift
+	sc_bg "$name" /dev/null python3 "$SC_PEER" "$@"
+	port=$(sc_port "$name")
+}
+
 # sc_expect_rc NAME STATUS [TENTHS]: background NAME exits with STATUS
 # (its stderr is shown when it does not).
 sc_expect_rc() {
