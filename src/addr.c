@@ -178,8 +178,10 @@ addr_format_unix(const struct sockaddr_un *sun, socklen_t len, char *buf,
 		return buf;
 	}
 	n = len - off;
-	/* getsockname() and accept() report the full length even when it is
-	   more than the buffer held: never read past sun_path. */
+	/*
+	 * getsockname() and accept() report the full length even when it
+	 * is more than the buffer held: never read past sun_path.
+	 */
 	if (n > SUN_PATH_SIZE)
 		n = SUN_PATH_SIZE;
 	if (sun->sun_path[0] == '\0') {
@@ -196,8 +198,10 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {
 	char	host[INET6_ADDRSTRLEN];
 
-	/* recvfrom() from an unbound Unix datagram socket gives length 0 and
-	   leaves the address untouched: there is no family to read. */
+	/*
+	 * recvfrom() from an unbound Unix datagram socket gives length 0
+	 * and leaves the address untouched: there is no family to read.
+	 */
 	if (len < sizeof sa->sa_family) {
 		snprintf(buf, size, "(unnamed)");
 		return buf;

@@ -8,7 +8,7 @@
 
 #include "status.h"
 
-#define LOG_QUIET	-1	/* -q: fatal errors only */
+#define LOG_QUIET	(-1)	/* -q: fatal errors only */
 #define LOG_NORMAL	0	/* warnings and errors */
 #define LOG_VERBOSE	1	/* -v: listening on, connection from */
 #define LOG_DEBUG	2	/* -vv */

@@ -123,7 +123,11 @@ opt_parse(const struct sc_cmd *cmd, int argc, char **argv,
 	if (opt_count(cmd->opts) > OPT_MAX_ROWS)
 		return status_set(st, SC_EX_SOFTWARE, "too many option rows");
 	opt_tables(cmd->opts, lo, so);
-	optind = 1;
+	/*
+	 * 0, not 1: glibc then forgets the state of any earlier scan (a
+	 * half-read "-abc" cluster, its permutation of argv).
+	 */
+	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == '?' || c == ':')
@@ -151,15 +155,17 @@ opt_keepalive(struct sock_opts *o, const char *arg, struct status *st)
 {
 	char	 buf[96], *field[3], *save = NULL, *tok;
 	int64_t	 ms, cnt;
+	size_t	 len;
 	int	 n = 0;
 
 	o->keepalive = 1;
 	if (arg == NULL)
 		return 0;
-	if (strlen(arg) >= sizeof buf)
+	len = strlen(arg);
+	if (len >= sizeof buf)
 		return status_usage(st, "--keepalive '%.40s...': too long",
 		    arg);
-	strcpy(buf, arg);
+	memcpy(buf, arg, len + 1);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		if (n == 3)

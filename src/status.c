@@ -10,6 +10,7 @@
 static int
 status_vset(struct status *st, int code, const char *fmt, va_list ap)
 {
+	/* log_vline() makes the message one line when it is printed. */
 	st->code = code;
 	vsnprintf(st->msg, sizeof st->msg, fmt, ap);
 	return -1;
