@@ -210,14 +210,15 @@ echo_stamp_copy(struct echo *e, unsigned *midline, const char *in, size_t n,
 static void
 echo_list_unlink(struct echo *e, struct echo_conn *c)
 {
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
+	/* Decided by identity, so head and tail never keep a freed c. */
+	if (e->head == c)
 		e->head = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
-	else
+	else if (c->prev != NULL)
+		c->prev->next = c->next;
+	if (e->tail == c)
 		e->tail = c->prev;
+	else if (c->next != NULL)
+		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
 }
 

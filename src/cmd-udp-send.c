@@ -302,7 +302,7 @@ udp_send_grow(struct udp_send *u, char **buf, size_t *cap,
 
 	if (*cap >= SEND_LINE_MAX)
 		return status_set(st, SC_EX_FAIL, "%s %lld: more than %zu "
-		    "bytes: %s", u->unit, (long long)(u->sent + u->nq + 1),
+		    "bytes: %s", u->unit, (long long)u->sent + (long long)u->nq + 1,
 		    *cap, strerror(EMSGSIZE));
 	nbuf = realloc(*buf, *cap * 2);
 	if (nbuf == NULL)
