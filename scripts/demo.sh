@@ -4,7 +4,9 @@
 set -eu
 sockcat=${1:-src/sockcat}
 dir=$(mktemp -d /tmp/sockcat-demo.XXXXXX)
-trap 'kill "$lpid" 2>/dev/null; rm -rf "$dir"' EXIT
+lpid=
+# The listener is normally gone by now: a failed kill is not an error.
+trap '[ -z "$lpid" ] || kill "$lpid" 2>/dev/null || true; rm -rf "$dir"' EXIT
 head -c 4194304 /dev/urandom >"$dir/in"
 "$sockcat" listen -v -b 127.0.0.1 -p 0 </dev/null >"$dir/out" 2>"$dir/err" &
 lpid=$!
