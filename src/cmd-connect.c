@@ -82,6 +82,7 @@ connect_run(const struct sock_opts *o, const char *host,
 	log_info(LOG_VERBOSE, "connected to %s", name);
 	ro->peer = name;
 	rc = relay_run(&r, fd, ro, st);
+	ro->peer = NULL;		/* name is about to go out of scope */
 	relay_free(&r);
 	if (sig_pending())
 		sig_reraise();

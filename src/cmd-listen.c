@@ -3,6 +3,7 @@
 
 #include <sys/socket.h>
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -85,7 +86,7 @@ listen_session(struct sock_listener *l, const struct sock_opts *o,
 	struct sockaddr_storage	peer;
 	socklen_t		len;
 	char			name[ADDR_STRLEN];
-	int			fd;
+	int			fd, rc;
 
 	fd = sock_accept(l, o, o->timeout_ms, &peer, &len, st);
 	if (fd < 0)
@@ -96,7 +97,9 @@ listen_session(struct sock_listener *l, const struct sock_opts *o,
 		sock_listener_close(l);
 	/* Unix clients are mostly unnamed: messages name our path. */
 	a->ro.peer = o->unix_path != NULL ? o->unix_path : name;
-	if (relay_run(r, fd, &a->ro, st) == 0)
+	rc = relay_run(r, fd, &a->ro, st);
+	a->ro.peer = NULL;		/* name is about to go out of scope */
+	if (rc == 0)
 		return 0;
 	if (!a->keep || r->local || sig_pending())
 		return -1;
@@ -116,6 +119,15 @@ listen_serve(const struct sock_opts *o, struct listen_args *a,
 	relay_init(&r, STDIN_FILENO, STDOUT_FILENO, o->seqpacket);
 	if (sock_listen(o, &l, st) < 0)
 		return -1;
+	/*
+	 * With -w, sock_accept polls first; a client that aborts between the
+	 * poll and the accept must give EAGAIN, not a wait past the deadline.
+	 */
+	if (o->timeout_ms >= 0 && sock_set_nonblock(l.fd, 1) < 0) {
+		status_errno(st, errno, SC_EX_OSERR, "fcntl");
+		sock_listener_close(&l);
+		return -1;
+	}
 	log_info(LOG_VERBOSE, "listening on %s",
 	    sock_local_str(l.fd, name, sizeof name));
 	do {
@@ -156,6 +168,7 @@ listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 		return log_status(&st);
 	}
 	a.ro.idle_ms = o.idle_ms;
+	a.ro.sock_nonblock = 1;		/* sock_accept()'s sockets are */
 	a.ro.keep_stdout = a.keep;
 	if (listen_serve(&o, &a, &st) < 0)
 		return log_status(&st);

@@ -32,6 +32,16 @@
 #define RELAY_SPLICE_MAX	(1024 * 1024)
 #define RELAY_SENDFILE_MAX	(16 * 1024 * 1024)
 
+/*
+ * The capacity of RELAY_PIPE's internal pipe: one splice(2) moves at most
+ * that much.  1 MiB (/proc/sys/fs/pipe-max-size, the most an unprivileged
+ * process gets by default) measured best; with the pipe's default 64 KiB
+ * the two splices per 64 KiB cost more CPU than read/write, so a pipe that
+ * cannot be made RELAY_PIPE_MIN is not used.
+ */
+#define RELAY_PIPE_SZ		(1024 * 1024)
+#define RELAY_PIPE_MIN		(256 * 1024)
+
 enum relay_step {
 	RELAY_STEP_MOVED,	/* bytes moved */
 	RELAY_STEP_AGAIN,	/* the source is empty or the sink is full */
@@ -45,7 +55,9 @@ struct relay_dir {
 	int		 src, dst;	/* dst -1: read and discard */
 	enum relay_path	*path;		/* the relay's, so a fallback sticks */
 	char		**buf;		/* the relay's, made on first use */
+	int		*pipe;		/* the relay's, for RELAY_PIPE */
 	size_t		 off, len;	/* to write: buf[off..len) */
+	size_t		 piped;		/* to write: in the internal pipe */
 	int		 done;		/* this direction has ended */
 	int		 wait_out;	/* sink full: wait for POLLOUT */
 };
@@ -85,6 +97,21 @@ relay_no_splice(void)
 	return s != NULL && *s != '\0' && strcmp(s, "0") != 0;
 }
 
+/*
+ * Can stdout take splice(2) from a pipe?  Regular files, sockets and most
+ * character devices (/dev/null) can; one that cannot says EINVAL and the
+ * relay falls back (so does a file opened with O_APPEND, which splice
+ * refuses).  A terminal gets plain writes: its bytes are few and a person
+ * reads them.
+ */
+static int
+relay_pipe_sink(int fd, const struct stat *sb)
+{
+	if (S_ISREG(sb->st_mode) || S_ISSOCK(sb->st_mode))
+		return 1;
+	return S_ISCHR(sb->st_mode) && !isatty(fd);
+}
+
 void
 relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket)
 {
@@ -92,6 +119,7 @@ relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket)
 	int		fast = !seqpacket && !relay_no_splice();
 
 	memset(r, 0, sizeof *r);
+	r->pipe[0] = r->pipe[1] = -1;
 	relay_fd_open(in_fd);
 	relay_fd_open(out_fd);
 	r->in_fd = in_fd;
@@ -107,11 +135,26 @@ relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket)
 		else if (S_ISFIFO(sb.st_mode))
 			r->up_path = RELAY_SPLICE;
 	}
-	if (fstat(out_fd, &sb) == 0 && S_ISFIFO(sb.st_mode)) {
+	if (fstat(out_fd, &sb) != 0)
+		return;
+	if (S_ISFIFO(sb.st_mode)) {
 		r->out_fifo = 1;
 		if (fast)
 			r->down_path = RELAY_SPLICE;
+	} else if (fast && relay_pipe_sink(out_fd, &sb)) {
+		r->down_path = RELAY_PIPE;
 	}
+}
+
+/* Close the internal pipe, and whatever bytes it still holds. */
+static void
+relay_pipe_close(struct relay *r)
+{
+	if (r->pipe[0] >= 0) {
+		close(r->pipe[0]);
+		close(r->pipe[1]);
+	}
+	r->pipe[0] = r->pipe[1] = -1;
 }
 
 void
@@ -120,6 +163,7 @@ relay_free(struct relay *r)
 	free(r->buf[0]);
 	free(r->buf[1]);
 	r->buf[0] = r->buf[1] = NULL;
+	relay_pipe_close(r);
 }
 
 /* End the session with errno err, blaming stdin/stdout or the peer. */
@@ -157,6 +201,13 @@ relay_retry(ssize_t n)
 	return n < 0 && errno == EINTR && sig_pending() == 0;
 }
 
+/* splice(2) refused these files: nothing moved, use read/write. */
+static int
+relay_refused(int err)
+{
+	return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP;
+}
+
 static void
 relay_moved(struct relay_session *s, struct relay_dir *d)
 {
@@ -171,6 +222,16 @@ relay_read(struct relay_session *s, struct relay_dir *d)
 {
 	ssize_t	n;
 
+	if (d->piped > 0) {
+		/* Fallen back from RELAY_PIPE: its bytes go first. */
+		do
+			n = read(d->pipe[0], *d->buf, d->piped < s->r->bufsz ?
+			    d->piped : s->r->bufsz);
+		while (relay_retry(n));
+		if (n > 0)
+			d->piped -= (size_t)n;
+		return n;
+	}
 	do {
 		if (d->up)
 			n = read(d->src, *d->buf, s->r->seqpacket ?
@@ -274,7 +335,7 @@ relay_step_zc(struct relay_session *s, struct relay_dir *d)
 		d->wait_out = 1;
 		return RELAY_STEP_AGAIN;
 	}
-	if (errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP) {
+	if (relay_refused(errno)) {
 		/* The kernel will not do it for these files: nothing moved. */
 		*d->path = RELAY_RW;
 		return relay_step_rw(s, d);
@@ -285,12 +346,117 @@ relay_step_zc(struct relay_session *s, struct relay_dir *d)
 	return relay_fail(s, errno, 0, s->ro->peer);
 }
 
+/*
+ * RELAY_PIPE's fallback: from now on read/write, and relay_read() takes
+ * what is left in the internal pipe before anything from the source.
+ */
+static enum relay_step
+relay_pipe_fallback(struct relay_session *s, struct relay_dir *d)
+{
+	*d->path = RELAY_RW;
+	return relay_step_rw(s, d);
+}
+
+/*
+ * The internal pipe -> the sink.  Bytes in the pipe are not delivered:
+ * while there are any, the direction waits for POLLOUT on the sink, not
+ * for the source.  RELAY_STEP_MOVED once the pipe is empty.
+ */
+static enum relay_step
+relay_pipe_out(struct relay_session *s, struct relay_dir *d)
+{
+	ssize_t	n;
+
+	do
+		n = splice(d->pipe[0], NULL, d->dst, NULL, d->piped,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	while (relay_retry(n));
+	if (n > 0) {
+		d->piped -= (size_t)n;
+		relay_moved(s, d);
+		d->wait_out = d->piped > 0;
+		return d->wait_out ? RELAY_STEP_AGAIN : RELAY_STEP_MOVED;
+	}
+	if (n < 0 && errno == EAGAIN) {
+		d->wait_out = 1;
+		return RELAY_STEP_AGAIN;
+	}
+	if (n < 0 && relay_refused(errno))
+		return relay_pipe_fallback(s, d);
+	/* 0 would mean an empty pipe with no writer: never ours. */
+	return relay_fail_write(s, d, n < 0 ? errno : EIO);
+}
+
+/* Make the internal pipe on first use; -1 when none worth it can be had. */
+static int
+relay_pipe_open(struct relay *r)
+{
+	if (r->pipe[0] >= 0)
+		return 0;
+	if (pipe2(r->pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r->pipe[0] = r->pipe[1] = -1;
+		return -1;
+	}
+	if (fcntl(r->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SZ) < 0 &&
+	    fcntl(r->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_MIN) < 0) {
+		relay_pipe_close(r);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * RELAY_PIPE: splice(2) the source into the internal pipe, then the pipe
+ * into the sink, so no byte is copied through user space even though
+ * neither end is a pipe.  Pending bytes go out first; a pipe just emptied
+ * is filled again at once (the source is probably not empty).
+ */
+static enum relay_step
+relay_step_pipe(struct relay_session *s, struct relay_dir *d)
+{
+	enum relay_step	step;
+	ssize_t		n;
+
+	if (d->piped > 0) {
+		step = relay_pipe_out(s, d);
+		if (step != RELAY_STEP_MOVED || *d->path != RELAY_PIPE)
+			return step;
+	}
+	if (relay_pipe_open(s->r) < 0)
+		return relay_pipe_fallback(s, d);
+	do
+		n = splice(d->src, NULL, d->pipe[1], NULL, RELAY_PIPE_SZ,
+		    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	while (relay_retry(n));
+	if (n == 0)
+		return RELAY_STEP_EOF;
+	/* The pipe is empty here: EAGAIN means the source is. */
+	if (n < 0 && errno == EAGAIN)
+		return RELAY_STEP_AGAIN;
+	if (n < 0 && relay_refused(errno))
+		return relay_pipe_fallback(s, d);
+	if (n < 0)
+		return relay_fail_read(s, d, errno);
+	d->piped = (size_t)n;
+	relay_moved(s, d);
+	return relay_pipe_out(s, d);
+}
+
 static enum relay_step
 relay_step(struct relay_session *s, struct relay_dir *d)
 {
 	if (*d->path == RELAY_RW || d->dst < 0)
 		return relay_step_rw(s, d);
+	if (*d->path == RELAY_PIPE)
+		return relay_step_pipe(s, d);
 	return relay_step_zc(s, d);
+}
+
+/* Bytes taken from the source and not yet at the sink? */
+static int
+relay_pending(const struct relay_dir *d)
+{
+	return d->off < d->len || d->piped > 0;
 }
 
 /* stdin has ended: half-close so the peer sees EOF, and keep receiving. */
@@ -331,7 +497,7 @@ relay_down_end(struct relay_session *s)
 		r->out_fd = -1;
 	}
 	if (!s->up.done && (r->in_tty || (!s->in_seen &&
-	    s->up.off == s->up.len && !relay_in_ready(r)))) {
+	    !relay_pending(&s->up) && !relay_in_ready(r)))) {
 		if (r->in_tty || sock_now_ms() >= r->start_ms +
 		    RELAY_START_GRACE_MS)
 			s->up.done = 1;
@@ -359,6 +525,15 @@ relay_service(struct relay_session *s, struct relay_dir *d, short revents)
 			return 0;
 	}
 	step = relay_step(s, d);
+	/*
+	 * The peer has sent its FIN: what is left in the socket is all there
+	 * will be, and its EOF is due.  Take it now rather than poll for it
+	 * (a short session ends two calls sooner); the socket's receive
+	 * buffer bounds the loop.
+	 */
+	while (step == RELAY_STEP_MOVED && !d->up && !d->wait_out &&
+	    (revents & (POLLRDHUP | POLLHUP)))
+		step = relay_step(s, d);
 	if (step == RELAY_STEP_FAIL)
 		return -1;
 	if (step != RELAY_STEP_EOF)
@@ -383,7 +558,7 @@ relay_pollset(struct relay_session *s, struct pollfd *pfd)
 	pfd[0].fd = up_on && !up->wait_out ? up->src : -1;
 	pfd[0].events = POLLIN;
 	pfd[1].fd = s->fd;
-	pfd[1].events = (down_on && !down->wait_out ? POLLIN : 0) |
+	pfd[1].events = (down_on && !down->wait_out ? POLLIN | POLLRDHUP : 0) |
 	    (up_on && up->wait_out ? POLLOUT : 0);
 	/*
 	 * With nothing to ask of the socket, still watch it for a reset while
@@ -455,7 +630,7 @@ relay_round(struct relay_session *s)
 	}
 	if (n == 0 && s->giveup_at >= 0 && sock_now_ms() >= s->giveup_at) {
 		/* The grace is over and stdin still gave nothing: give up. */
-		if (!s->in_seen && s->up.off == s->up.len)
+		if (!s->in_seen && !relay_pending(&s->up))
 			s->up.done = 1;
 		s->giveup_at = -1;
 		return 0;
@@ -474,7 +649,7 @@ relay_round(struct relay_session *s)
 		return relay_sock_idle_event(s, pfd[1].revents);
 	/* The socket's revents serve both directions: give each its own. */
 	if (relay_service(s, &s->down, s->down.wait_out ? pfd[2].revents :
-	    pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) < 0)
+	    pfd[1].revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) < 0)
 		return -1;
 	return relay_service(s, &s->up, s->up.wait_out ?
 	    pfd[1].revents & (POLLOUT | POLLHUP | POLLERR) : pfd[0].revents);
@@ -498,14 +673,15 @@ relay_drain(struct relay_session *s)
 
 static void
 relay_dir_init(struct relay_dir *d, int up, int src, int dst,
-    enum relay_path *path, char **buf)
+    struct relay *r)
 {
 	memset(d, 0, sizeof *d);
 	d->up = up;
 	d->src = src;
 	d->dst = dst;
-	d->path = path;
-	d->buf = buf;
+	d->path = up ? &r->up_path : &r->down_path;
+	d->buf = &r->buf[!up];
+	d->pipe = r->pipe;
 }
 
 int
@@ -523,12 +699,11 @@ relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 	s.last_move = sock_now_ms();
 	s.giveup_at = -1;
 	r->local = 0;
-	relay_dir_init(&s.up, 1, r->in_fd, fd, &r->up_path, &r->buf[0]);
-	relay_dir_init(&s.down, 0, fd, ro->send_only ? -1 : r->out_fd,
-	    &r->down_path, &r->buf[1]);
+	relay_dir_init(&s.up, 1, r->in_fd, fd, r);
+	relay_dir_init(&s.down, 0, fd, ro->send_only ? -1 : r->out_fd, r);
 	if (s.down.dst < 0 && !ro->send_only)
 		s.down.done = 1;	/* stdout closed earlier */
-	if (sock_set_nonblock(fd, 1) < 0) {
+	if (!ro->sock_nonblock && sock_set_nonblock(fd, 1) < 0) {
 		saved = errno;
 		close(fd);
 		return status_errno(st, saved, SC_EX_FAIL, "fcntl");
@@ -537,12 +712,22 @@ relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 		s.up.done = 1;
 	else if (r->in_eof && relay_up_end(&s) < 0)
 		rc = -1;
+	/*
+	 * A new client has often sent its request, and its FIN, by the time
+	 * it is accepted: take what is there before the first poll.
+	 */
+	if (rc == 0 && !s.down.done &&
+	    relay_service(&s, &s.down, POLLIN | POLLRDHUP) < 0)
+		rc = -1;
 	/* --send-only ends at stdin's EOF, whatever the socket does. */
 	while (rc == 0 && !(s.up.done && (s.down.done || ro->send_only)))
 		rc = relay_round(&s);
 	if (rc == 0 && !s.down.done)
 		relay_drain(&s);
 	saved = errno;
+	/* A failed session's bytes must not reach the next session's stdout. */
+	if (relay_pending(&s.up) || relay_pending(&s.down))
+		relay_pipe_close(r);
 	close(fd);
 	errno = saved;
 	return rc;

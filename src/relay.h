@@ -18,7 +18,12 @@
  *	up,   stdin a regular file	sendfile(2)
  *	up,   stdin a pipe		splice(2) pipe -> socket
  *	down, stdout a pipe		splice(2) socket -> pipe
+ *	down, stdout a regular file, a	splice(2) socket -> internal pipe
+ *	      socket or a character	-> stdout (the pipe is made on first
+ *	      device but a terminal	use and kept for the process; bytes
+ *					in it are not yet delivered)
  *	otherwise, and with --seqpacket	read/write, one buffer at a time
+ * An internal pipe that cannot be had at 256 KiB or more means read/write.
  * SOCKCAT_NO_SPLICE=1 in the environment forces read/write everywhere.
  *
  * The socket is made non-blocking; stdin and stdout are left as they are
@@ -58,7 +63,8 @@
 enum relay_path {
 	RELAY_RW,		/* read(2)/write(2) through a buffer */
 	RELAY_SENDFILE,		/* sendfile(2): regular file -> socket */
-	RELAY_SPLICE		/* splice(2): pipe <-> socket */
+	RELAY_SPLICE,		/* splice(2): pipe <-> socket */
+	RELAY_PIPE		/* splice(2) twice, via struct relay's pipe */
 };
 
 /* The options of one session (listen and connect fill it alike). */
@@ -69,6 +75,7 @@ struct relay_opts {
 	int		 keep_stdout;	/* -k: stdout open at socket EOF */
 	int64_t		 idle_ms;	/* -i; -1: none */
 	const char	*peer;		/* names the socket in messages */
+	int		 sock_nonblock;	/* the socket is O_NONBLOCK already */
 };
 
 /* What outlives one session; see the top of this file. */
@@ -83,6 +90,7 @@ struct relay {
 	enum relay_path	 up_path;
 	enum relay_path	 down_path;
 	char		*buf[2];	/* up, down: bufsz each, or NULL */
+	int		 pipe[2];	/* RELAY_PIPE's; -1 until first use */
 	int		 local;		/* failure was stdin's/stdout's */
 	int64_t		 start_ms;	/* relay_init() time, for the grace */
 };
@@ -113,7 +121,7 @@ void	relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket);
 int	relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 	    struct status *st);
 
-/* Free the buffers; stdin and stdout are left open. */
+/* Free the buffers and the pipe; stdin and stdout are left open. */
 void	relay_free(struct relay *r);
 
 #endif

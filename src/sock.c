@@ -421,7 +421,12 @@ sock_accept(const struct sock_listener *l, const struct sock_opts *o,
 	int		fd, n;
 
 	for (;;) {
-		n = poll(&pfd, 1, sock_poll_ms(deadline));
+		/*
+		 * Without a timeout, block in accept4 itself: a poll first
+		 * would cost a call per connection (the listening socket is
+		 * blocking; a stop signal still ends the wait with EINTR).
+		 */
+		n = timeout_ms < 0 ? 1 : poll(&pfd, 1, sock_poll_ms(deadline));
 		if (n < 0 && errno == EINTR && sig_pending() == 0)
 			continue;
 		if (n < 0)
@@ -433,13 +438,15 @@ sock_accept(const struct sock_listener *l, const struct sock_opts *o,
 			    (long long)(timeout_ms % 1000));
 		*peerlen = sizeof *peer;
 		fd = accept4(l->fd, (struct sockaddr *)peer, peerlen,
-		    SOCK_CLOEXEC);
+		    SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd >= 0)
 			break;
 		/* The client left between poll and accept: wait again. */
 		if (errno == EAGAIN || errno == ECONNABORTED ||
 		    errno == EPROTO || (errno == EINTR && sig_pending() == 0))
 			continue;
+		if (errno == EINTR)
+			return status_errno(st, errno, SC_EX_FAIL, "accept");
 		return status_errno(st, errno, SC_EX_OSERR, "accept");
 	}
 	if (sock_apply(fd, o, l->family, 0, st) < 0) {

@@ -72,7 +72,7 @@ void	sock_listener_close(struct sock_listener *l);
 
 /*
  * Wait up to timeout_ms (-1: forever) for a connection and accept it
- * (non-blocking flag cleared, the command's socket options applied).
+ * (non-blocking and close-on-exec, the command's socket options applied).
  * Returns the fd, or -1: st 75 on timeout; errno EINTR when a signal
  * arrived (st code 1).
  */

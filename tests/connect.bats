@@ -51,6 +51,35 @@ idle_fifo() {
 	[ "$(grep -c one "$SC_TMP/L.out")" -eq 2 ]
 }
 
+@test "connect: a producer that starts late is not an idle stdin" {
+	# The listener's stdin is /dev/null, so it half-closes at once; the
+	# producer's first byte comes 0.3 s later.  Giving up that stdin
+	# would lose everything and still exit 0.
+	local port
+	head -c 1048576 /dev/urandom >"$SC_TMP/in"
+	sc_bg L /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
+	port=$(sc_port L)
+	run -0 timeout 20 bash -c '{ sleep 0.3; cat "$1"; } |
+	    "$SOCKCAT" connect 127.0.0.1 "$2"' _ "$SC_TMP/in" "$port"
+	[ "$(sc_wait_rc L)" = 0 ]
+	cmp "$SC_TMP/in" "$SC_TMP/L.out"
+}
+
+@test "connect: an idle pipe still ends the session by itself" {
+	local port start end
+	idle_fifo
+	sc_bg L /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
+	port=$(sc_port L)
+	start=$(date +%s%N)
+	run -0 timeout 20 "$SOCKCAT" connect 127.0.0.1 "$port" \
+	    <"$SC_TMP/idle"
+	end=$(date +%s%N)
+	[ "$(sc_wait_rc L)" = 0 ]
+	# Not before the one-second grace, and not much later either.
+	[ $(((end - start) / 1000000)) -ge 900 ]
+	[ $(((end - start) / 1000000)) -lt 10000 ]
+}
+
 @test "connect: refused -> 69 with the address in the message" {
 	local port
 	port=$(sc_free_port)

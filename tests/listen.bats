@@ -35,10 +35,11 @@ teardown() {
 	rm -f "$SC_TMP"/*.out "$SC_TMP"/data.*
 }
 
-# The receiving end writes stdout to $SC_OUT, to a file or through a pipe;
-# the sending end reads $SC_IN from a file or through a pipe.  pipefail:
-# sockcat's status is what counts.
+# The receiving end writes stdout to $SC_OUT, to a file (opened for
+# appending with "append") or through a pipe; the sending end reads $SC_IN
+# from a file or through a pipe.  pipefail: sockcat's status is what counts.
 RECV_FILE='exec "$SOCKCAT" "$@" >"$SC_OUT"'
+RECV_APPEND='exec "$SOCKCAT" "$@" >>"$SC_OUT"'
 RECV_PIPE='"$SOCKCAT" "$@" | cat >"$SC_OUT"'
 SEND_FILE='exec "$SOCKCAT" "$@" <"$SC_IN"'
 SEND_PIPE='cat "$SC_IN" | "$SOCKCAT" "$@"'
@@ -65,14 +66,19 @@ idle_stdin() {
 #   CASE 1: connect sends SIZE bytes, listen receives; listen's stdin idle.
 #   CASE 2: listen sends, connect receives; connect's stdin idle.
 #   CASE 3: listen < SIZE-byte response > request; connect <<<'GET /'.
-# SEND and RECV are file or pipe; VAR=VALUE go to both environments.
+# SEND is file or pipe, RECV file, append or pipe; VAR=VALUE go to both
+# environments.
 # Both must exit 0 by themselves and the bytes must arrive unchanged.
 relay() {
 	local kase=$1 size=$2 idle=$3 send=$4 recv=$5 port rc
 	shift 5
 	local sendsh recvsh
 	[ "$send" = pipe ] && sendsh=$SEND_PIPE || sendsh=$SEND_FILE
-	[ "$recv" = pipe ] && recvsh=$RECV_PIPE || recvsh=$RECV_FILE
+	case $recv in
+	pipe) recvsh=$RECV_PIPE ;;
+	append) recvsh=$RECV_APPEND ;;
+	*) recvsh=$RECV_FILE ;;
+	esac
 	export SC_IN=$BATS_FILE_TMPDIR/d$size SC_OUT=$SC_TMP/data.out
 	rm -f "$SC_OUT" "$SC_TMP"/L.*
 	idle_stdin "$idle"
@@ -179,6 +185,39 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 	relay 2 1M tty pipe pipe
 	relay 2 256M pipe pipe pipe
 	relay 3 1M null file pipe
+}
+
+# stdout a regular file: socket -> internal pipe -> file, both by splice.
+@test "listen: internal-pipe path: stdout a regular file, both cases" {
+	relay 1 1 null file file
+	relay 1 256M pipe pipe file
+	relay 2 1M pipe file file
+	relay 2 256M null pipe file
+	relay 1 50M null file file SOCKCAT_NO_SPLICE=1
+	relay 2 50M null pipe file SOCKCAT_NO_SPLICE=1
+}
+
+# splice(2) refuses a file opened with O_APPEND, and says so only once the
+# first bytes are in the internal pipe: those go out by read/write first.
+@test "listen: stdout a file open for appending: the fallback loses nothing" {
+	relay 1 1 null file append
+	relay 1 256M null file append
+	relay 2 50M pipe pipe append
+	relay 3 1M null file append
+	relay 1 1M null file append SOCKCAT_NO_SPLICE=1
+}
+
+@test "listen: stdout appended to keeps what the file held, in order" {
+	local port
+	head -c 3M /dev/urandom >"$SC_TMP/a"
+	head -c 5M /dev/urandom >"$SC_TMP/b"
+	cp "$SC_TMP/a" "$SC_TMP/data.out"
+	sc_bg L /dev/null bash -c 'exec "$SOCKCAT" listen -v -p 0 \
+	    >>"$1"' _ "$SC_TMP/data.out"
+	port=$(sc_port L)
+	run -0 timeout 30 "$SOCKCAT" connect 127.0.0.1 "$port" <"$SC_TMP/b"
+	[ "$(sc_wait_rc L)" = 0 ]
+	cat "$SC_TMP/a" "$SC_TMP/b" | cmp - "$SC_TMP/data.out"
 }
 
 @test "listen: SOCKCAT_NO_SPLICE=1: read/write path, files and pipes" {
