@@ -137,7 +137,7 @@ listen_serve(const struct sock_opts *o, struct listen_args *a,
 			log_warn("%s", st->msg);
 			status_clear(st);
 		}
-	} while (rc >= 0 && a->keep);
+	} while (rc >= 0 && a->keep && !sig_pending());
 	sock_listener_close(&l);
 	relay_free(&r);
 	if (sig_pending())

@@ -348,6 +348,13 @@ udp_send_stdin(struct udp_send *u, struct status *st)
 			status_errno(st, errno, SC_EX_FAIL, "stdin");
 			goto out;
 		}
+		if (r < 0 && errno == EAGAIN) {
+			/* A non-blocking stdin (shared with others): wait. */
+			struct pollfd pfd = { .fd = STDIN_FILENO,
+			    .events = POLLIN };
+
+			poll(&pfd, 1, -1);
+		}
 		if (r == 0)
 			eof = 1;
 		if (r > 0)

@@ -104,7 +104,12 @@ opt_bad(const struct opt_row *rows, int c, char **argv, struct status *st)
 			return status_usage(st, "option '%s' takes no value",
 			    name);
 	}
-	if (optopt != 0 && (arg == NULL || strncmp(arg, "--", 2) != 0))
+	/*
+	 * A letter no row has is a short option, whatever argv[optind - 1]
+	 * is: inside a cluster glibc has not moved optind past it yet.
+	 */
+	if (optopt != 0 && (r == NULL || arg == NULL ||
+	    strncmp(arg, "--", 2) != 0) && optopt < 256)
 		return status_usage(st, "unknown option '-%c'", optopt);
 	len = strcspn(arg, "=");
 	if (len > 40)

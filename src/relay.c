@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -23,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <linux/sockios.h>
 
 #include "relay.h"
 #include "sig.h"
@@ -248,6 +251,24 @@ relay_read(struct relay_session *s, struct relay_dir *d)
 	return n;
 }
 
+/*
+ * recv() gives 0 both for a seqpacket peer's empty message and for its
+ * EOF.  Bytes still queued (messages after the empty one) mean it was a
+ * message; else the socket's hang-up state tells.  (Only empty messages
+ * left before the EOF are taken as the EOF: they carry nothing.)
+ */
+static int
+relay_sock_eof(int fd)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLRDHUP };
+	int		queued;
+
+	if (ioctl(fd, SIOCINQ, &queued) == 0 && queued > 0)
+		return 0;
+	return poll(&pfd, 1, 0) > 0 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 static ssize_t
 relay_write(struct relay_dir *d)
 {
@@ -278,6 +299,8 @@ relay_step_rw(struct relay_session *s, struct relay_dir *d)
 	}
 	if (d->off == d->len) {
 		n = relay_read(s, d);
+		if (n == 0 && !d->up && s->r->seqpacket && !relay_sock_eof(d->src))
+			return RELAY_STEP_MOVED;	/* an empty message */
 		if (n == 0)
 			return RELAY_STEP_EOF;
 		if (n < 0 && errno == EAGAIN)
@@ -343,6 +366,9 @@ relay_step_zc(struct relay_session *s, struct relay_dir *d)
 	/* Only the pipe side of a splice to stdout says EPIPE. */
 	if (!d->up && errno == EPIPE)
 		return relay_fail_write(s, d, errno);
+	/* A socket never says these: they are stdin's (a file, a pipe). */
+	if (d->up && (errno == EIO || errno == EISDIR || errno == EBADF))
+		return relay_fail_read(s, d, errno);
 	return relay_fail(s, errno, 0, s->ro->peer);
 }
 
@@ -486,14 +512,19 @@ relay_in_ready(const struct relay *r)
  * hangs: an idle terminal, or a stdin that never gave a byte and has none
  * now, will not make the peer wait; up is given up and the session ends.
  */
-static void
+static int
 relay_down_end(struct relay_session *s)
 {
 	struct relay	*r = s->r;
+	int		 rc = 0;
 
 	s->down.done = 1;
 	if (s->down.dst >= 0 && !s->ro->keep_stdout) {
-		close(r->out_fd);
+		/* NFS and full disks may say so only now. */
+		if (close(r->out_fd) < 0 && errno != EINTR) {
+			relay_fail(s, errno, 1, "stdout");
+			rc = -1;
+		}
 		r->out_fd = -1;
 	}
 	if (!s->up.done && (r->in_tty || (!s->in_seen &&
@@ -504,6 +535,7 @@ relay_down_end(struct relay_session *s)
 		else	/* a writer may not have started yet: relay_round */
 			s->giveup_at = r->start_ms + RELAY_START_GRACE_MS;
 	}
+	return rc;
 }
 
 /* Run a direction whose awaited event arrived; -1 ends the session. */
@@ -544,8 +576,7 @@ relay_service(struct relay_session *s, struct relay_dir *d, short revents)
 		d->done = 1;
 		return 0;
 	}
-	relay_down_end(s);
-	return 0;
+	return relay_down_end(s);
 }
 
 /* Fill pfd: [0] stdin, [1] the socket, [2] stdout. */
@@ -618,7 +649,16 @@ relay_round(struct relay_session *s)
 			    s->last_move + s->ro->idle_ms;
 	int		n;
 
-	if (s->giveup_at >= 0 && (deadline < 0 || s->giveup_at < deadline))
+	/*
+	 * A stop signal that came while a call was busy (not blocked) made it
+	 * return normally: look at the flag before every wait.
+	 */
+	if (sig_pending()) {
+		relay_fail(s, EINTR, 0, "signal");
+		return -1;
+	}
+	/* Waiting out the grace for an idle stdin is not a stalled session. */
+	if (s->giveup_at >= 0)
 		deadline = s->giveup_at;
 	relay_pollset(s, pfd);
 	n = poll(pfd, 3, sock_poll_ms(deadline));
@@ -656,19 +696,43 @@ relay_round(struct relay_session *s)
 }
 
 /*
- * --send-only, at the end: discard what the peer sent meanwhile, since
- * closing a socket with unread bytes resets the connection at once and
- * may drop our last bytes on their way.
+ * --send-only, at the end: closing a socket with unread bytes resets the
+ * connection at once and throws away what is still queued to send.  So
+ * keep discarding what the peer sends until everything we sent has been
+ * acknowledged (SIOCOUTQ 0) or the peer has closed; -i bounds the wait
+ * when nothing moves.  Returns 0, or -1 with st set.
  */
-static void
+static int
 relay_drain(struct relay_session *s)
 {
-	char	sink[4096];
-	ssize_t	n;
+	struct pollfd	pfd = { .fd = s->fd, .events = POLLIN };
+	char		sink[4096];
+	ssize_t		n;
+	int		queued, last = -1;
+	int64_t		since = sock_now_ms();
 
-	do
-		n = recv(s->fd, sink, sizeof sink, MSG_DONTWAIT);
-	while (n > 0 || relay_retry(n));
+	for (;;) {
+		do
+			n = recv(s->fd, sink, sizeof sink, MSG_DONTWAIT);
+		while (n > 0 || relay_retry(n));
+		if (n == 0 || (n < 0 && errno != EAGAIN))
+			return 0;	/* the peer closed, or reset: done */
+		if (ioctl(s->fd, SIOCOUTQ, &queued) < 0 || queued == 0)
+			return 0;
+		if (queued != last) {
+			last = queued;
+			since = sock_now_ms();
+		} else if (s->ro->idle_ms >= 0 &&
+		    sock_now_ms() - since >= s->ro->idle_ms)
+			return relay_idle_fail(s);
+		if (sig_pending()) {
+			relay_fail(s, EINTR, 0, "signal");
+			return -1;
+		}
+		/* No event says "acknowledged": look again in 10 ms. */
+		if (poll(&pfd, 1, 10) < 0 && !relay_retry(-1))
+			return 0;
+	}
 }
 
 static void
@@ -716,14 +780,13 @@ relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 	 * A new client has often sent its request, and its FIN, by the time
 	 * it is accepted: take what is there before the first poll.
 	 */
-	if (rc == 0 && !s.down.done &&
-	    relay_service(&s, &s.down, POLLIN | POLLRDHUP) < 0)
+	if (rc == 0 && !s.down.done && relay_service(&s, &s.down, POLLIN) < 0)
 		rc = -1;
 	/* --send-only ends at stdin's EOF, whatever the socket does. */
 	while (rc == 0 && !(s.up.done && (s.down.done || ro->send_only)))
 		rc = relay_round(&s);
 	if (rc == 0 && !s.down.done)
-		relay_drain(&s);
+		rc = relay_drain(&s);
 	saved = errno;
 	/* A failed session's bytes must not reach the next session's stdout. */
 	if (relay_pending(&s.up) || relay_pending(&s.down))

@@ -110,9 +110,12 @@ void	relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket);
  * session and has none ready, up is given up and the session ends (the
  * latter not before RELAY_START_GRACE_MS after relay_init(): until then
  * stdin is still watched, and a byte or EOF from it counts as usual).
- * --send-only reads and discards what the socket sends (so closing never
- * resets the connection over unread bytes) and ends at stdin's EOF;
- * --recv-only never reads stdin and never half-closes.  Returns 0, or -1 with st: 1 for a reset, a write to a gone
+ * --send-only reads and discards what the socket sends and ends at stdin's
+ * EOF, closing only once the peer has acknowledged every byte (closing
+ * over unread bytes would reset the connection and drop the rest);
+ * --recv-only never reads stdin and never half-closes.  A stop signal is
+ * noticed before every wait.  Returns 0, or -1 with st: 1 for a reset, a
+ * write to a gone
  * peer or a stdin/stdout failure (r->local says which side: 1 for stdin
  * or stdout, whose failure ends later sessions too), 75 for -i, 70 when
  * out of memory.  When a stop signal arrived (sig_pending()) it returns

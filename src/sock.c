@@ -295,23 +295,23 @@ sock_unix_listening(const char *path, const struct stat *file)
 
 /*
  * A socket file is at path and bind said EADDRINUSE: is somebody still
- * using it?  Returns 1 when the file is a stale socket, 0 with st set when
- * it is live or not a socket.  Datagram receivers are asked by connecting
- * (harmless to them); stream listeners through /proc/net/unix.
+ * using it?  Returns 1 when the file is a stale socket (its identity in
+ * *stale, so only that file is removed), 0 with st set when it is live or
+ * not a socket.  Datagram receivers are asked by connecting (harmless to
+ * them); stream listeners through /proc/net/unix.
  */
 static int
 sock_unix_stale(const char *path, const struct sockaddr_un *sun,
-    socklen_t len, int socktype, struct status *st)
+    socklen_t len, int socktype, struct stat *stale, struct status *st)
 {
-	struct stat	sb;
-	int		fd, rc, err;
+	int	fd, rc, err;
 
-	if (lstat(path, &sb) < 0)
+	if (lstat(path, stale) < 0)
 		return status_errno(st, errno, SC_EX_OSERR, path) + 1;
-	if (!S_ISSOCK(sb.st_mode))
+	if (!S_ISSOCK(stale->st_mode))
 		return status_set(st, SC_EX_OSERR, "%s: File exists and is "
 		    "not a socket", path) + 1;
-	rc = socktype == SOCK_DGRAM ? -1 : sock_unix_listening(path, &sb);
+	rc = socktype == SOCK_DGRAM ? -1 : sock_unix_listening(path, stale);
 	if (rc == 0)
 		return 1;
 	if (rc < 0) {
@@ -334,7 +334,7 @@ sock_listen_unix(const struct sock_opts *o, struct sock_listener *l,
     struct status *st)
 {
 	struct sockaddr_un	sun;
-	struct stat		sb;
+	struct stat		sb, stale;
 	socklen_t		len;
 	int			fd, type = sock_type(o), saved;
 
@@ -351,8 +351,16 @@ sock_listen_unix(const struct sock_opts *o, struct sock_listener *l,
 			goto fail;
 		}
 		/* A stale socket file from a dead listener is replaced. */
-		if (sock_unix_stale(o->unix_path, &sun, len, type, st) == 0)
+		if (sock_unix_stale(o->unix_path, &sun, len, type, &stale,
+		    st) == 0)
 			goto fail;
+		/* Still that socket file, not something put there since? */
+		if (lstat(o->unix_path, &sb) < 0 || sb.st_dev != stale.st_dev ||
+		    sb.st_ino != stale.st_ino) {
+			status_set(st, SC_EX_OSERR, "%s: replaced while being "
+			    "checked", o->unix_path);
+			goto fail;
+		}
 		if (unlink(o->unix_path) < 0 ||
 		    bind(fd, (struct sockaddr *)&sun, len) < 0) {
 			status_errno(st, errno, SC_EX_OSERR, o->unix_path);
@@ -410,6 +418,26 @@ sock_listener_close(struct sock_listener *l)
 	l->have_path = 0;
 }
 
+static int
+sock_accept_transient(int err)
+{
+	switch (err) {
+	case EAGAIN:
+	case ECONNABORTED:
+	case EPROTO:
+	case ENETDOWN:
+	case ENOPROTOOPT:
+	case EHOSTDOWN:
+	case ENONET:
+	case EHOSTUNREACH:
+	case EOPNOTSUPP:
+	case ENETUNREACH:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
 int
 sock_accept(const struct sock_listener *l, const struct sock_opts *o,
     int64_t timeout_ms, struct sockaddr_storage *peer, socklen_t *peerlen,
@@ -441,9 +469,13 @@ sock_accept(const struct sock_listener *l, const struct sock_opts *o,
 		    SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd >= 0)
 			break;
-		/* The client left between poll and accept: wait again. */
-		if (errno == EAGAIN || errno == ECONNABORTED ||
-		    errno == EPROTO || (errno == EINTR && sig_pending() == 0))
+		/*
+		 * The client left between poll and accept, or accept passed on
+		 * a network error pending on the new socket (accept(2)): that
+		 * connection is lost, the listener is fine: wait again.
+		 */
+		if (sock_accept_transient(errno) ||
+		    (errno == EINTR && sig_pending() == 0))
 			continue;
 		if (errno == EINTR)
 			return status_errno(st, errno, SC_EX_FAIL, "accept");
@@ -480,6 +512,38 @@ sock_connect_wait(int fd, int64_t deadline)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		return errno;
 	return err;
+}
+
+/*
+ * A Unix listener whose backlog is full makes a non-blocking connect say
+ * EAGAIN: nothing is in progress, and polling the socket would report it
+ * writable while unconnected.  Wait in a blocking connect instead; a Unix
+ * connect waits as long as SO_SNDTIMEO says.  Returns 0 or an errno value.
+ */
+static int
+sock_connect_unix_wait(int fd, const struct sockaddr *sa, socklen_t len,
+    int64_t deadline)
+{
+	struct timeval	tv = { 0, 0 };	/* 0: no limit */
+	int		ms, rc, err;
+
+	if (deadline >= 0) {
+		ms = sock_poll_ms(deadline);
+		if (ms == 0)
+			return ETIMEDOUT;
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+	}
+	if (sock_set_nonblock(fd, 0) < 0 || setsockopt(fd, SOL_SOCKET,
+	    SO_SNDTIMEO, &tv, sizeof tv) < 0)
+		return errno;
+	do
+		rc = connect(fd, sa, len);
+	while (rc < 0 && errno == EINTR && sig_pending() == 0);
+	err = rc < 0 && errno != EISCONN ? errno : 0;
+	tv.tv_sec = tv.tv_usec = 0;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	return err == EAGAIN ? ETIMEDOUT : err;
 }
 
 /* One attempt: returns a connected blocking fd, or -1 with errno. */
@@ -534,8 +598,12 @@ sock_connect_one(const struct sock_opts *o, int family, int type,
 		freeaddrinfo(res);
 	}
 	if (connect(fd, sa, len) < 0) {
-		err = errno == EINPROGRESS || errno == EAGAIN ?
-		    sock_connect_wait(fd, deadline) : errno;
+		if (family == AF_UNIX && errno == EAGAIN)
+			err = sock_connect_unix_wait(fd, sa, len, deadline);
+		else if (errno == EINPROGRESS)
+			err = sock_connect_wait(fd, deadline);
+		else
+			err = errno;
 		if (err != 0) {
 			close(fd);
 			errno = err;
@@ -600,7 +668,9 @@ sock_connect(const struct sock_opts *o, const char *host, struct status *st)
 		err = errno;
 		if (st->code == SC_EX_OK)
 			sock_connect_error(st, err, name, o);
-		if (err == ETIMEDOUT || (err == EINTR && sig_pending()))
+		/* The kernel's own SYN timeout leaves -w's time for the next. */
+		if ((err == ETIMEDOUT && deadline >= 0 &&
+		    sock_now_ms() >= deadline) || (err == EINTR && sig_pending()))
 			break;
 	}
 	freeaddrinfo(res);

@@ -216,6 +216,42 @@ c.close()'
 	cmp "$SC_TMP/data.in" "$SC_TMP/L.out"
 }
 
+@test "connect: --send-only delivers everything to a peer that talks back" {
+	# The peer keeps sending and reads slowly: closing with its bytes
+	# unread would reset the connection and drop what is still queued.
+	local port
+	head -c 8388608 /dev/urandom >"$SC_TMP/in"
+	sc_bg P /dev/null python3 -c '
+import socket, sys, threading, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(1)
+print("listening on 127.0.0.1:%d" % s.getsockname()[1], file=sys.stderr,
+      flush=True)
+c, _ = s.accept()
+def chatter():
+    try:
+        while True:
+            c.send(b"x" * 4096)
+    except OSError:
+        pass
+threading.Thread(target=chatter, daemon=True).start()
+got = 0
+with open(sys.argv[1], "wb") as out:
+    while True:
+        time.sleep(0.002)
+        b = c.recv(65536)
+        if not b:
+            break
+        out.write(b)
+' "$SC_TMP/got"
+	port=$(sc_port P)
+	run -0 timeout 60 "$SOCKCAT" connect --send-only 127.0.0.1 "$port" \
+	    <"$SC_TMP/in"
+	[ "$(sc_wait_rc P 300)" = 0 ]
+	cmp "$SC_TMP/in" "$SC_TMP/got"
+}
+
 @test "connect: --recv-only never reads stdin, ends at the socket's EOF" {
 	local port
 	head -c 1M /dev/urandom >"$SC_TMP/data.in"

@@ -427,6 +427,20 @@ s.recv(10)' "$sock"
 	[ ! -e "$sock" ]
 }
 
+@test "listen: -k stops at SIGTERM in the middle of a busy session" {
+	# The signal lands while a splice or write is busy, not in poll: it
+	# must still end the listener, not wait for the next client.
+	local port pid
+	sc_bg L /dev/null "$SOCKCAT" listen -k -v -b 127.0.0.1 -p 0
+	port=$(sc_port L)
+	sc_bg C /dev/zero "$SOCKCAT" connect 127.0.0.1 "$port"
+	sc_wait_file "$SC_TMP/L.err" 'connection from'
+	pid=$(sc_cmd_pid "${SC_PIDS[0]}")
+	kill -TERM "$pid"
+	[ "$(sc_wait_rc L 100)" = 143 ]
+	[ "$(sc_wait_rc C 100)" = 1 ]
+}
+
 @test "listen: bad input -> 64 with one line naming it" {
 	local args
 	while IFS= read -r args; do

@@ -88,6 +88,18 @@ start_listener() {
 	cmp "$SC_TMP/expect" "$SC_TMP/cli.out"
 }
 
+@test "unix: --seqpacket: an empty message is not the peer's EOF" {
+	# recv() gives 0 for both; the messages after the empty one must
+	# still arrive.
+	sc_bg peer /dev/null python3 "$SC_PEER" seqpacket-server "$SOCK" \
+	    "$SC_TMP/expect" 100 0 200
+	sc_wait_file "$SC_TMP/peer.err" "listening on $SOCK"
+	sc_bg cli /dev/null "$SOCKCAT" connect --seqpacket -U "$SOCK"
+	sc_expect_rc cli 0
+	sc_expect_rc peer 0
+	cmp "$SC_TMP/expect" "$SC_TMP/cli.out"
+}
+
 @test "unix: --seqpacket listener is SOCK_SEQPACKET and gets messages whole" {
 	start_listener srv "$SOCK" --seqpacket
 	# A SOCK_SEQPACKET client can only connect to a SOCK_SEQPACKET
