@@ -629,8 +629,15 @@ echo_dgram_cb(struct loop *l, int fd, int mask, void *arg)
 			    d->len, e->stamp_out + (size_t)k * LOOP_DGRAM_MAX,
 			    LOOP_DGRAM_MAX);
 			d->out = e->stamp_out + (size_t)k * LOOP_DGRAM_MAX;
-			if (d->outlen == (size_t)-1)
+			if (d->outlen == (size_t)-1) {
+				/* The time stamps made it too long to send. */
+				if (!e->warned_trunc)
+					log_warn("a datagram longer than %d "
+					    "bytes with its time stamps is not "
+					    "echoed", LOOP_DGRAM_MAX);
+				e->warned_trunc = 1;
 				continue;
+			}
 		}
 		if (k != i) {
 			/* Each slot keeps its own room: move the answer. */
