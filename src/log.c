@@ -38,7 +38,7 @@ log_level(void)
 static void
 log_vline(int with_cmd, const char *fmt, va_list ap)
 {
-	char	line[1024], *p;
+	char	line[1024];
 	int	n = 0;
 
 	if (with_cmd && log_cmd != NULL)
@@ -48,13 +48,7 @@ log_vline(int with_cmd, const char *fmt, va_list ap)
 	if (n < 0 || (size_t)n >= sizeof line)
 		n = 0;
 	vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
-	/*
-	 * One line each: a newline or an escape sequence in a name the user
-	 * typed (or in a peer's Unix path) must not break it or the terminal.
-	 */
-	for (p = line; *p != '\0'; p++)
-		if ((unsigned char)*p < ' ' || *p == 0x7f)
-			*p = '?';
+	status_one_line(line);
 	fprintf(stderr, "%s\n", line);
 	fflush(stderr);
 }

@@ -10,10 +10,18 @@
 static int
 status_vset(struct status *st, int code, const char *fmt, va_list ap)
 {
-	/* log_vline() makes the message one line when it is printed. */
 	st->code = code;
 	vsnprintf(st->msg, sizeof st->msg, fmt, ap);
+	status_one_line(st->msg);
 	return -1;
+}
+
+void
+status_one_line(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < ' ' || *s == 0x7f)
+			*s = '?';
 }
 
 int

@@ -48,6 +48,13 @@ int	status_errno(struct status *st, int err, int fallback,
  */
 int	status_errno_code(int err, int fallback);
 
+/*
+ * Make s one line that is safe for a terminal: control characters (a
+ * newline in a value the user typed, an escape in a peer's path) become
+ * '?'.  Every message goes through it, in status_set() and in the log.
+ */
+void	status_one_line(char *s);
+
 /* Reset st to success. */
 void	status_clear(struct status *st);
 
