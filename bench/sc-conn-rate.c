@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define CONN_MAX_CONC	4096
 
 enum conn_mode {
@@ -109,29 +111,6 @@ usage(FILE *f)
 	    CONN_MAX_CONC);
 }
 
-static double
-now_sec(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-parse_num(const char *s, double min, double max, double *out)
-{
-	char	*end;
-	double	 v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v >= min && v <= max))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int
 conn_parse(int argc, char **argv, struct conn_opts *o)
 {
@@ -154,12 +133,12 @@ conn_parse(int argc, char **argv, struct conn_opts *o)
 			o->family = AF_INET6;
 			break;
 		case 'c':
-			if (parse_num(optarg, 1, CONN_MAX_CONC, &v) == -1)
+			if (bench_parse_num(optarg, 1, CONN_MAX_CONC, &v) == -1)
 				goto bad;
 			o->conc = (int)v;
 			break;
 		case 'd':
-			if (parse_num(optarg, 0.001, 86400, &o->duration) == -1)
+			if (bench_parse_num(optarg, 0.001, 86400, &o->duration) == -1)
 				goto bad;
 			break;
 		case 'h':
@@ -172,16 +151,16 @@ conn_parse(int argc, char **argv, struct conn_opts *o)
 			o->msg = optarg;
 			break;
 		case 'n':
-			if (parse_num(optarg, 1, 1e15, &v) == -1)
+			if (bench_parse_num(optarg, 1, 1e15, &v) == -1)
 				goto bad;
 			o->count = (long long)v;
 			break;
 		case 't':
-			if (parse_num(optarg, 0.001, 86400, &o->bound) == -1)
+			if (bench_parse_num(optarg, 0.001, 86400, &o->bound) == -1)
 				goto bad;
 			break;
 		case 'w':
-			if (parse_num(optarg, 0.001, 86400, &o->timeout) == -1)
+			if (bench_parse_num(optarg, 0.001, 86400, &o->timeout) == -1)
 				goto bad;
 			break;
 		case 'x':
@@ -450,10 +429,10 @@ main(int argc, char **argv)
 	for (i = 0; i < o.conc; i++)
 		run.slots[i].fd = -1;
 
-	start = now_sec();
+	start = bench_now_sec();
 	end = start + o.duration;
 	hard = start + o.bound;
-	for (now = start; now < hard; now = now_sec()) {
+	for (now = start; now < hard; now = bench_now_sec()) {
 		conn_fill(&run, now, end);
 		if (conn_active(&run) == 0)
 			break;
@@ -462,7 +441,7 @@ main(int argc, char **argv)
 	for (i = 0; i < o.conc; i++)
 		if (run.slots[i].state != CONN_IDLE)
 			conn_finish(&run, &run.slots[i], 0, 1);
-	now = now_sec() - start;
+	now = bench_now_sec() - start;
 	printf("conns=%lld seconds=%.6f rate=%.1f errors=%lld timeouts=%lld\n",
 	    run.done, now, now > 0 ? (double)run.done / now : 0.0, run.errors,
 	    run.timeouts);

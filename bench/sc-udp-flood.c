@@ -30,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define FLOOD_MAX_SIZE	65507
 #define FLOOD_MAX_BATCH	1024
 
@@ -69,29 +71,6 @@ usage(FILE *f)
 	    FLOOD_MAX_SIZE, FLOOD_MAX_BATCH);
 }
 
-static int
-parse_num(const char *s, double min, double max, double *out)
-{
-	char	*end;
-	double	 v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !(v >= min && v <= max))
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static double
-now_sec(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void
 sleep_until(double t)
 {
@@ -126,17 +105,17 @@ flood_parse(int argc, char **argv, struct flood_opts *o)
 			o->family = AF_INET6;
 			break;
 		case 'b':
-			if (parse_num(optarg, 1, FLOOD_MAX_BATCH, &v) == -1)
+			if (bench_parse_num(optarg, 1, FLOOD_MAX_BATCH, &v) == -1)
 				goto bad;
 			o->batch = (unsigned int)v;
 			break;
 		case 'c':
-			if (parse_num(optarg, 1, 1e15, &v) == -1)
+			if (bench_parse_num(optarg, 1, 1e15, &v) == -1)
 				goto bad;
 			o->count = (long long)v;
 			break;
 		case 'd':
-			if (parse_num(optarg, 0.001, 86400, &o->duration) == -1)
+			if (bench_parse_num(optarg, 0.001, 86400, &o->duration) == -1)
 				goto bad;
 			break;
 		case 'h':
@@ -146,16 +125,16 @@ flood_parse(int argc, char **argv, struct flood_opts *o)
 			o->quiet = 1;
 			break;
 		case 'r':
-			if (parse_num(optarg, 1, 1e9, &o->rate) == -1)
+			if (bench_parse_num(optarg, 1, 1e9, &o->rate) == -1)
 				goto bad;
 			break;
 		case 's':
-			if (parse_num(optarg, 1, FLOOD_MAX_SIZE, &v) == -1)
+			if (bench_parse_num(optarg, 1, FLOOD_MAX_SIZE, &v) == -1)
 				goto bad;
 			o->size = (size_t)v;
 			break;
 		case 't':
-			if (parse_num(optarg, 0.001, 86400, &o->bound) == -1)
+			if (bench_parse_num(optarg, 0.001, 86400, &o->bound) == -1)
 				goto bad;
 			break;
 		default:
@@ -260,9 +239,9 @@ flood_run(const struct flood_opts *o, int fd)
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
 
-	start = now_sec();
+	start = bench_now_sec();
 	for (;;) {
-		elapsed = now_sec() - start;
+		elapsed = bench_now_sec() - start;
 		if (elapsed >= o->duration || (o->count > 0 && sent >= o->count))
 			break;
 		n = flood_next(o, sent, start, &due);
@@ -298,7 +277,7 @@ flood_run(const struct flood_opts *o, int fd)
 			fprintf(stderr, "sc-udp-flood: sendmmsg: %s (retrying)\n",
 			    strerror(errno));
 	}
-	elapsed = now_sec() - start;
+	elapsed = bench_now_sec() - start;
 	printf("sent=%lld seconds=%.6f rate=%.0f errors=%lld\n", sent, elapsed,
 	    elapsed > 0 ? (double)sent / elapsed : 0.0, errors);
 	free(bufs);
