@@ -44,17 +44,8 @@ connect_opt(void *ctx, int id, const char *arg, struct status *st)
 	struct relay_opts	*ro = ctx;
 
 	(void)arg;
-	switch (id) {
-	case OPT_NO_SHUTDOWN:
-		ro->no_shutdown = 1;
+	if (relay_opt(ro, id))
 		return 0;
-	case OPT_SEND_ONLY:
-		ro->send_only = 1;
-		return 0;
-	case OPT_RECV_ONLY:
-		ro->recv_only = 1;
-		return 0;
-	}
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
 }
 
@@ -107,11 +98,8 @@ connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 	if (first < 0 || opt_client_operands(&o, argc, argv, first, &host,
 	    NULL, &st) < 0)
 		return log_status(&st);
-	if (ro.send_only && ro.recv_only) {
-		status_usage(&st, "--send-only and --recv-only exclude each "
-		    "other");
+	if (relay_opts_check(&ro, &st) < 0)
 		return log_status(&st);
-	}
 	ro.idle_ms = o.idle_ms;
 	if (connect_run(&o, host, &ro, &st) < 0)
 		return log_status(&st);

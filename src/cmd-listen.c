@@ -55,20 +55,12 @@ listen_opt(void *ctx, int id, const char *arg, struct status *st)
 	struct listen_args	*a = ctx;
 
 	(void)arg;
-	switch (id) {
-	case 'k':
+	if (id == 'k') {
 		a->keep = 1;
 		return 0;
-	case OPT_NO_SHUTDOWN:
-		a->ro.no_shutdown = 1;
-		return 0;
-	case OPT_SEND_ONLY:
-		a->ro.send_only = 1;
-		return 0;
-	case OPT_RECV_ONLY:
-		a->ro.recv_only = 1;
-		return 0;
 	}
+	if (relay_opt(&a->ro, id))
+		return 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
 }
 
@@ -162,11 +154,8 @@ listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 	if (first < 0 ||
 	    opt_listener_operands(&o, argc, argv, first, &st) < 0)
 		return log_status(&st);
-	if (a.ro.send_only && a.ro.recv_only) {
-		status_usage(&st, "--send-only and --recv-only exclude each "
-		    "other");
+	if (relay_opts_check(&a.ro, &st) < 0)
 		return log_status(&st);
-	}
 	a.ro.idle_ms = o.idle_ms;
 	a.ro.sock_nonblock = 1;		/* sock_accept()'s sockets are */
 	a.ro.keep_stdout = a.keep;

@@ -27,6 +27,7 @@
 
 #include <linux/sockios.h>
 
+#include "opt.h"
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
@@ -158,6 +159,33 @@ relay_pipe_close(struct relay *r)
 		close(r->pipe[1]);
 	}
 	r->pipe[0] = r->pipe[1] = -1;
+}
+
+int
+relay_opt(struct relay_opts *ro, int id)
+{
+	switch (id) {
+	case OPT_NO_SHUTDOWN:
+		ro->no_shutdown = 1;
+		return 1;
+	case OPT_SEND_ONLY:
+		ro->send_only = 1;
+		return 1;
+	case OPT_RECV_ONLY:
+		ro->recv_only = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int
+relay_opts_check(const struct relay_opts *ro, struct status *st)
+{
+	if (ro->send_only && ro->recv_only)
+		return status_usage(st, "--send-only and --recv-only exclude "
+		    "each other");
+	return 0;
 }
 
 void

@@ -124,6 +124,18 @@ void	relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket);
 int	relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 	    struct status *st);
 
+/*
+ * The relay's own options (OPT_ROW_NO_SHUTDOWN, OPT_ROW_SEND_ONLY,
+ * OPT_ROW_RECV_ONLY) into ro: 1 when id was one of them, else 0.
+ */
+int	relay_opt(struct relay_opts *ro, int id);
+
+/*
+ * Once all options are read: --send-only and --recv-only exclude each
+ * other.  Returns 0, or -1 with a usage status.
+ */
+int	relay_opts_check(const struct relay_opts *ro, struct status *st);
+
 /* Free the buffers and the pipe; stdin and stdout are left open. */
 void	relay_free(struct relay *r);
 
