@@ -108,9 +108,10 @@ opt_bad(const struct opt_row *rows, int c, char **argv, struct status *st)
 	 * A letter no row has is a short option, whatever argv[optind - 1]
 	 * is: inside a cluster glibc has not moved optind past it yet.
 	 */
-	if (optopt != 0 && (r == NULL || arg == NULL ||
-	    strncmp(arg, "--", 2) != 0) && optopt < 256)
+	if (optopt != 0 && optopt < 256 && r == NULL)
 		return status_usage(st, "unknown option '-%c'", optopt);
+	if (arg == NULL)
+		return status_usage(st, "unknown option");
 	len = strcspn(arg, "=");
 	if (len > 40)
 		len = 40;
