@@ -101,17 +101,7 @@ idle_fifo() {
 @test "connect: a peer reset mid-transfer -> 1 with a message" {
 	local port
 	# A server that reads a little of a big upload, then resets.
-	sc_bg S /dev/null python3 -c '
-import socket, struct, sys
-l = socket.socket()
-l.bind(("127.0.0.1", 0))
-l.listen(1)
-print("listening on 127.0.0.1:%d" % l.getsockname()[1], file=sys.stderr,
-      flush=True)
-c, _ = l.accept()
-c.recv(1000)
-c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-c.close()'
+	sc_bg S /dev/null python3 "$SC_PEER" rst-server --read 1000
 	port=$(sc_port S)
 	run -1 --separate-stderr timeout 20 bash -c \
 	    'head -c 50M /dev/zero | "$SOCKCAT" connect 127.0.0.1 "$1"' \
@@ -122,17 +112,7 @@ c.close()'
 @test "connect: a reset while only receiving -> 1" {
 	local port
 	idle_fifo
-	sc_bg S /dev/null python3 -c '
-import socket, struct, sys
-l = socket.socket()
-l.bind(("127.0.0.1", 0))
-l.listen(1)
-print("listening on 127.0.0.1:%d" % l.getsockname()[1], file=sys.stderr,
-      flush=True)
-c, _ = l.accept()
-c.sendall(b"x" * 100000)
-c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-c.close()'
+	sc_bg S /dev/null python3 "$SC_PEER" rst-server --send 100000
 	port=$(sc_port S)
 	run -1 --separate-stderr timeout 20 "$SOCKCAT" connect 127.0.0.1 \
 	    "$port" <"$SC_TMP/idle"

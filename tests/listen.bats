@@ -378,12 +378,7 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 	sc_bg L "$BATS_FILE_TMPDIR/d50M" "$SOCKCAT" listen -v -p 0
 	port=$(sc_port L)
 	# Read a little, then close with SO_LINGER 0: a reset.
-	timeout 10 python3 -c '
-import socket, struct, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
-s.recv(1000)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-s.close()' "$port"
+	timeout 10 python3 "$SC_PEER" rst-client 127.0.0.1 "$port" --read 1000
 	[ "$(sc_wait_rc L)" = 1 ]
 	grep -Eq '^sockcat: listen: 127\.0\.0\.1:[0-9]+: (Connection reset by peer|Broken pipe)$' \
 	    "$SC_TMP/L.err"

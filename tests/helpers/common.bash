@@ -12,6 +12,9 @@
 : "${BATS_TEST_TIMEOUT:=120}"
 export SOCKCAT BATS_TEST_TIMEOUT
 
+# The scripted peers (resets, blackholes, stale sockets): see its header.
+SC_PEER="$BATS_TEST_DIRNAME/helpers/fault-peer.py"
+
 SC_PIDS=()
 
 sc_setup() {

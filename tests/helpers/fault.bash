@@ -8,7 +8,6 @@
 #   the network namespaces a test made.
 
 SC_HELPERS="$BATS_TEST_DIRNAME/helpers"
-SC_PEER="$SC_HELPERS/fault-peer.py"
 SC_NETNS=()
 
 # sc_child_pid [PID]: the PID of the command a sc_bg subshell runs (default:
