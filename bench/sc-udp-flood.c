@@ -7,6 +7,11 @@
  * the batch that starts with datagram k leaves at start + k / RATE, and the
  * sender sleeps (clock_nanosleep, absolute) until then; batches are capped
  * at RATE / 1000 datagrams, so the bursts last about a millisecond.
+ * With -g SEGS each message of a batch carries SEGS datagrams at once, cut
+ * by the kernel (UDP generic segmentation offload, UDP_SEGMENT): the
+ * receiver still gets separate SIZE-byte datagrams, but the sender pays the
+ * route and IP output once per message, so a single sender can outrun a
+ * receiver on the same machine and the receiver's rate is what is measured.
  * Each datagram starts with its 64-bit sequence number (big-endian) when it
  * is at least 8 bytes long, the rest is a fixed pattern.
  *
@@ -18,6 +23,8 @@
 
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -34,6 +41,7 @@
 
 #define FLOOD_MAX_SIZE	65507
 #define FLOOD_MAX_BATCH	1024
+#define FLOOD_MAX_SEGS	64	/* UDP_MAX_SEGMENTS of older kernels */
 
 struct flood_opts {
 	long long	 count;		/* datagrams to send, 0: no limit */
@@ -41,7 +49,8 @@ struct flood_opts {
 	double		 rate;		/* datagrams per second, 0: max */
 	double		 bound;		/* hard limit on the run, seconds */
 	size_t		 size;		/* bytes per datagram */
-	unsigned int	 batch;		/* datagrams per sendmmsg */
+	unsigned int	 batch;		/* messages per sendmmsg */
+	unsigned int	 segs;		/* datagrams per message (GSO) */
 	int		 family;	/* AF_UNSPEC, AF_INET or AF_INET6 */
 	int		 quiet;
 	const char	*host;
@@ -53,7 +62,7 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: sc-udp-flood [-46q] [-s SIZE] [-c COUNT] [-d SECONDS] [-r RATE]\n"
-"                    [-b BATCH] [-t BOUND] HOST PORT\n"
+"                    [-b BATCH] [-g SEGS] [-t BOUND] HOST PORT\n"
 "Send UDP datagrams of SIZE bytes to HOST PORT in sendmmsg batches.\n"
 "\n"
 "  -s SIZE     bytes per datagram, 1-%d (default 64)\n"
@@ -63,12 +72,15 @@ usage(FILE *f)
 "              as fast as the kernel takes them)\n"
 "  -b BATCH    datagrams per sendmmsg call, 1-%d (default 64; a paced\n"
 "              run uses at most RATE/1000, so bursts stay near 1 ms)\n"
+"  -g SEGS     hand the kernel SEGS datagrams per message, 1-%d, cut by\n"
+"              UDP segmentation offload (default 1: no offload; at most\n"
+"              65507 bytes a message; not with -r)\n"
 "  -t BOUND    never run longer than BOUND seconds (default 60)\n"
 "  -4, -6      IPv4 or IPv6 only\n"
 "  -q          no warnings on stderr\n"
 "\n"
 "Prints one line: sent=N seconds=S rate=R errors=E\n",
-	    FLOOD_MAX_SIZE, FLOOD_MAX_BATCH);
+	    FLOOD_MAX_SIZE, FLOOD_MAX_BATCH, FLOOD_MAX_SEGS);
 }
 
 static void
@@ -94,9 +106,10 @@ flood_parse(int argc, char **argv, struct flood_opts *o)
 	memset(o, 0, sizeof *o);
 	o->size = 64;
 	o->batch = 64;
+	o->segs = 1;
 	o->bound = 60;
 	o->family = AF_UNSPEC;
-	while ((c = getopt(argc, argv, "46b:c:d:hqr:s:t:")) != -1) {
+	while ((c = getopt(argc, argv, "46b:c:d:g:hqr:s:t:")) != -1) {
 		switch (c) {
 		case '4':
 			o->family = AF_INET;
@@ -117,6 +130,11 @@ flood_parse(int argc, char **argv, struct flood_opts *o)
 		case 'd':
 			if (bench_parse_num(optarg, 0.001, 86400, &o->duration) == -1)
 				goto bad;
+			break;
+		case 'g':
+			if (bench_parse_num(optarg, 1, FLOOD_MAX_SEGS, &v) == -1)
+				goto bad;
+			o->segs = (unsigned int)v;
 			break;
 		case 'h':
 			usage(stdout);
@@ -153,6 +171,12 @@ flood_parse(int argc, char **argv, struct flood_opts *o)
 		o->duration = 1;
 	if (o->duration == 0 || o->duration > o->bound)
 		o->duration = o->bound;
+	if (o->segs > 1 && o->rate > 0) {
+		fprintf(stderr, "sc-udp-flood: -g and -r do not go together\n");
+		return -1;
+	}
+	if (o->segs > 65507 / o->size)
+		o->segs = o->size > 65507 / 2 ? 1 : (unsigned int)(65507 / o->size);
 	if (o->rate > 0 && o->rate / 1000 < o->batch)
 		o->batch = o->rate >= 1000 ? (unsigned int)(o->rate / 1000) : 1;
 	return 0;
@@ -205,7 +229,7 @@ static long long
 flood_next(const struct flood_opts *o, long long sent, double start,
     double *due)
 {
-	long long	n = o->batch;
+	long long	n = (long long)o->batch * o->segs;
 
 	if (o->count > 0 && o->count - sent < n)
 		n = o->count - sent;
@@ -213,27 +237,44 @@ flood_next(const struct flood_opts *o, long long sent, double start,
 	return n;
 }
 
+/* Ask the kernel to cut each message into SIZE-byte datagrams. */
+static void
+flood_gso(struct flood_opts *o, int fd)
+{
+	int	gso = (int)o->size;
+
+	if (o->segs <= 1)
+		return;
+	if (setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &gso, sizeof gso) == 0)
+		return;
+	if (!o->quiet)
+		fprintf(stderr, "sc-udp-flood: UDP_SEGMENT: %s (one datagram "
+		    "a message)\n", strerror(errno));
+	o->segs = 1;
+}
+
 static int
 flood_run(const struct flood_opts *o, int fd)
 {
 	static struct mmsghdr	 msgs[FLOOD_MAX_BATCH];
 	static struct iovec	 iovs[FLOOD_MAX_BATCH];
+	size_t			 msglen = o->segs * o->size;
 	unsigned char		*bufs;
-	long long		 sent = 0, errors = 0, n;
+	long long		 sent = 0, errors = 0, n, k;
 	double			 start, due, elapsed = 0;
-	unsigned int		 i;
+	unsigned int		 i, m;
 	int			 r;
 
-	bufs = malloc((size_t)o->batch * o->size);
+	bufs = malloc((size_t)o->batch * msglen);
 	if (bufs == NULL) {
 		perror("sc-udp-flood: malloc");
 		return -1;
 	}
-	memset(bufs, 'x', (size_t)o->batch * o->size);
+	memset(bufs, 'x', (size_t)o->batch * msglen);
+	for (k = 0; k < (long long)o->batch * o->segs; k++)
+		bufs[(size_t)k * o->size + o->size - 1] = '\n';
 	for (i = 0; i < o->batch; i++) {
-		bufs[(size_t)i * o->size + o->size - 1] = '\n';
-		iovs[i].iov_base = bufs + (size_t)i * o->size;
-		iovs[i].iov_len = o->size;
+		iovs[i].iov_base = bufs + (size_t)i * msglen;
 		memset(&msgs[i], 0, sizeof msgs[i]);
 		msgs[i].msg_hdr.msg_iov = &iovs[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
@@ -249,17 +290,23 @@ flood_run(const struct flood_opts *o, int fd)
 			sleep_until(due);
 			continue;
 		}
-		for (i = 0; i < n && o->size >= 8; i++) {
-			uint64_t seq = (uint64_t)(sent + i);
-			int b;
+		for (k = 0; k < n && o->size >= 8; k++) {
+			uint64_t	 seq = (uint64_t)(sent + k);
+			unsigned char	*d = bufs + (size_t)k * o->size;
+			int		 b;
 
 			for (b = 0; b < 8; b++)
-				((unsigned char *)iovs[i].iov_base)[b] =
-				    (unsigned char)(seq >> (56 - 8 * b));
+				d[b] = (unsigned char)(seq >> (56 - 8 * b));
 		}
-		r = sendmmsg(fd, msgs, (unsigned int)n, 0);
+		/* n datagrams in m messages; only the last may be short. */
+		m = (unsigned int)((n + o->segs - 1) / o->segs);
+		for (i = 0; i < m; i++)
+			iovs[i].iov_len = msglen;
+		iovs[m - 1].iov_len = (size_t)(n - (long long)(m - 1) * o->segs) *
+		    o->size;
+		r = sendmmsg(fd, msgs, m, 0);
 		if (r > 0) {
-			sent += r;
+			sent += (unsigned int)r == m ? n : (long long)r * o->segs;
 			continue;
 		}
 		/*
@@ -295,6 +342,7 @@ main(int argc, char **argv)
 	fd = flood_connect(&o);
 	if (fd == -1)
 		return 69;
+	flood_gso(&o, fd);
 	rc = flood_run(&o, fd);
 	close(fd);
 	return rc == 0 ? 0 : 1;
