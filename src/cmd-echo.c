@@ -329,7 +329,7 @@ echo_conn_send(struct echo_conn *c, const char *p, size_t n)
 
 	if (buf_len(c->out) == 0) {
 		do
-			w = write(c->fd, p, n);
+			w = send(c->fd, p, n, MSG_NOSIGNAL);
 		while (w < 0 && errno == EINTR);
 		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
@@ -358,7 +358,7 @@ echo_conn_read(struct echo *e, struct echo_conn *c)
 		room = ECHO_PENDING_MAX - pending;
 	if (e->timestamp && room > ECHO_STAMP_READ)
 		room = ECHO_STAMP_READ;
-	r = read(c->fd, rbuf, room);
+	r = recv(c->fd, rbuf, room, 0);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return;
