@@ -319,6 +319,11 @@ check_tools() {
 		remember "sc-conn-rate not found in '${TOOLS:-?}' (run 'make bench-tools', or give --tools DIR): connection rate skipped"
 		CONNRATE=
 	fi
+	FLOOR=${TOOLS:+$TOOLS/sc-accept-floor}
+	if wants conn && [[ -n $CONNRATE && ! -x $FLOOR ]]; then
+		remember "sc-accept-floor not found in '${TOOLS:-?}': no floor line for connections/s"
+		FLOOR=
+	fi
 	command -v iperf3 >/dev/null && HAVE[iperf3]=1 ||
 		{ wants tcp-file && remember "iperf3 is not installed: no reference line"; }
 	command -v hyperfine >/dev/null && HAVE[hyperfine]=1 ||
@@ -363,6 +368,7 @@ cmd_keep_open() {
 	nc.openbsd) CMD=(nc.openbsd -lk 127.0.0.1 "$2") ;;
 	ncat) CMD=(ncat -lk -m 10000 127.0.0.1 "$2") ;;
 	socat) CMD=(socat -u "TCP-LISTEN:$2,bind=127.0.0.1,fork,reuseaddr" /dev/null) ;;
+	floor) CMD=("$FLOOR" 127.0.0.1 "$2") ;;
 	esac
 }
 # Client of the startup test: connect to a closed port, exit.
@@ -388,6 +394,8 @@ print_flags() {
 	done
 	[[ -n ${HAVE[iperf3]:-} ]] &&
 		echo "  iperf3 (reference): iperf3 -s -1 -B 127.0.0.1 -p P; iperf3 -c 127.0.0.1 -p P -n BYTES -J"
+	[[ -n ${FLOOR:-} ]] &&
+		echo "  floor (reference keep-open server: accept, half-close, read to EOF, close): sc-accept-floor 127.0.0.1 P"
 	echo "  paths: sockcat=${SOCKCAT}${TOOLS:+, generators in $TOOLS}"
 }
 
@@ -659,10 +667,13 @@ conn_run() {
 }
 
 scenario_conn() {
-	local r t
+	local r t tools=("${TOOL_LIST[@]}")
+	# The floor server takes its turn like the tools: the most any
+	# keep-open server can reach with this client on this machine.
+	[[ -n $FLOOR ]] && tools+=(floor)
 	echo "== connections/s: sc-conn-rate -c $CONN_CONC for $CONN_SECS s (send \"ping\\n\", half-close, read to EOF, close)"
 	for ((r = 1; r <= RUNS; r++)); do
-		for t in "${TOOL_LIST[@]}"; do
+		for t in "${tools[@]}"; do
 			if conn_run "$t"; then
 				record conn_rate "$t" "$C_RATE"
 				printf '  [%d/%d] %-10s %s conn/s\n' "$r" "$RUNS" "$t" "$C_RATE"
@@ -837,6 +848,18 @@ target_verdict() {
 		printf "%s %s", x, (ok ? "met" : "MISSED") }'
 }
 
+# The floor server's line: how far any server could get above the anchors.
+floor_row() {
+	local fl best='' t v
+	fl=$(median conn_rate floor 2>/dev/null) || return 0
+	for t in ncat socat; do
+		v=$(median conn_rate "$t" 2>/dev/null) || continue
+		[[ -z $best ]] || awk -v a="$v" -v b="$best" 'BEGIN { exit !(a > b) }' && best=$v
+	done
+	printf '| connections/s of sc-accept-floor (accept, half-close, read to EOF, close: about the most a server gets with this client) | %s | | | | floor/best of ncat, socat = %s | reference: under 1.5, a server at this floor would miss the 1.5× target here |\n' \
+		"$(cell conn_rate floor 0)" "$([[ -n $best ]] && ratio "$fl" "$best" || echo –)"
+}
+
 print_table() {
 	local iperf line sc
 	echo
@@ -873,6 +896,7 @@ print_table() {
 	fi
 	if wants conn && [[ -n $CONNRATE ]]; then
 		row "connections/s (keep-open server, -c $CONN_CONC)" conn_rate 0 hi "≥ 1.5× best of ncat, socat" "1.5 ncat,socat"
+		floor_row
 	fi
 	if wants startup && [[ -n ${HAVE[hyperfine]:-} ]]; then
 		row "startup, ms (connect to a closed port)" startup_ms 2 lo "≤ nc.openbsd" "1 nc.openbsd"
