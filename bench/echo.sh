@@ -282,20 +282,20 @@ rss_line() {
 }
 
 echo
-echo "| C | server | round trips/s, median (min–max) | p50 ms | p99 ms | runs ok | sockcat / server |"
-echo "|---|---|---|---|---|---|---|"
+echo "| C | server | round trips/s, median (min–max) | p50 ms | p99 ms | runs ok | sockcat / server | client CPU µs/rt |"
+echo "|---|---|---|---|---|---|---|---|"
 declare -A MED
 for c in "${conn_list[@]}"; do
 	for s in "${server_list[@]}"; do
 		f=$WORK/res/$c/$s
 		if [[ -n ${SKIP[$c,$s]:-} ]]; then
-			echo "| $c | $s | ${SKIP[$c,$s]} | | | | |"
+			echo "| $c | $s | ${SKIP[$c,$s]} | | | | | |"
 			continue
 		fi
 		nok=$(grep -c '^RESULT' "$f" 2>/dev/null)
 		nall=$(wc -l <"$f" 2>/dev/null || echo 0)
 		if ((nok == 0)); then
-			echo "| $c | $s | fail | | | 0/$nall | |"
+			echo "| $c | $s | fail | | | 0/$nall | | |"
 			continue
 		fi
 		med=$(grep '^RESULT' "$f" | sed 's/.* rtps=\([^ ]*\).*/\1/' | median)
@@ -303,16 +303,21 @@ for c in "${conn_list[@]}"; do
 		hi=$(grep '^RESULT' "$f" | sed 's/.* rtps=\([^ ]*\).*/\1/' | sort -g | tail -n 1)
 		p50=$(grep '^RESULT' "$f" | sed 's/.* p50_us=\([^ ]*\).*/\1/' | median)
 		p99=$(grep '^RESULT' "$f" | sed 's/.* p99_us=\([^ ]*\).*/\1/' | median)
+		cpu=$(grep '^RESULT' "$f" | sed -n 's/.* cpu_us_rt=\([^ ]*\).*/\1/p' | median)
 		MED[$c,$s]=$med
 		ratio=
 		if [[ -n ${MED[$c,sockcat]:-} && $s != sockcat ]]; then
 			ratio=$(awk -v a="${MED[$c,sockcat]}" -v b="$med" 'BEGIN { printf "%.1f×", a / b }')
 		fi
-		printf '| %s | %s | %.0f (%.0f–%.0f) | %.2f | %.2f | %s/%s | %s |\n' \
+		printf '| %s | %s | %.0f (%.0f–%.0f) | %.2f | %.2f | %s/%s | %s | %s |\n' \
 			"$c" "$s" "$med" "$lo" "$hi" "$(awk -v u="$p50" 'BEGIN { print u / 1000 }')" \
-			"$(awk -v u="$p99" 'BEGIN { print u / 1000 }')" "$nok" "$nall" "$ratio"
+			"$(awk -v u="$p99" 'BEGIN { print u / 1000 }')" "$nok" "$nall" "$ratio" "${cpu:-–}"
 	done
 done
+echo
+echo "client CPU µs/rt: sc-echo-load's own CPU time (user + system) per round trip, median. It is one"
+echo "thread, so 1,000,000 / that is the most round trips/s it can drive, whatever the server; on a"
+echo "loopback the client's send also pays for delivering to the server's socket."
 
 echo
 echo "| measure | server | result |"

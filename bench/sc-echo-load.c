@@ -16,7 +16,11 @@
  *
  * The result is one machine-readable line on stdout:
  *   RESULT conns=C rounds=M ok=N errors=E seconds=S rtps=R p50_us=X p99_us=Y
- * (ok: round trips done; rtps: ok / seconds), then a human summary on
+ *          cpu_us_rt=U
+ * (ok: round trips done; rtps: ok / seconds; cpu_us_rt: this program's own
+ * CPU time, user + system, per round trip done: one thread can drive at
+ * most 1e6 / U round trips per second, whatever the server), then a human
+ * summary on
  * stderr.  Exit status 0 when every round trip was done, 1 otherwise, 64 on
  * a usage error.
  */
@@ -24,6 +28,7 @@
 
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -460,12 +465,19 @@ load_setup(struct load *L)
 	}
 }
 
+static double
+load_tv_us(const struct timeval *tv)
+{
+	return (double)tv->tv_sec * 1e6 + (double)tv->tv_usec;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct load	 L;
 	int64_t		 t0, t1;
-	double		 secs, rtps;
+	struct rusage	 ru0, ru1;
+	double		 secs, rtps, cpu;
 	long		 i, ok;
 
 	memset(&L, 0, sizeof L);
@@ -484,12 +496,14 @@ main(int argc, char **argv)
 		L.deadline += (int64_t)L.o.hold * 1000000000;
 	}
 	/* Phase 1: the round trips, timed. */
+	getrusage(RUSAGE_SELF, &ru0);
 	t0 = load_now_ns();
 	for (i = 0; i < L.o.conns; i++)
 		if (L.c[i].state == LOAD_READY)
 			load_send(&L, &L.c[i]);
 	load_pump(&L, 1);
 	t1 = load_now_ns();
+	getrusage(RUSAGE_SELF, &ru1);
 	for (i = 0; i < L.o.conns; i++)
 		if (L.c[i].state != LOAD_DONE && L.c[i].state != LOAD_FAILED)
 			load_fail(&L, &L.c[i], "not done by the deadline", 0);
@@ -498,9 +512,12 @@ main(int argc, char **argv)
 	qsort(L.lat, L.nlat, sizeof *L.lat, load_cmp);
 	ok = L.ok;
 	rtps = secs > 0 ? (double)ok / secs : 0;
+	cpu = load_tv_us(&ru1.ru_utime) - load_tv_us(&ru0.ru_utime) +
+	    load_tv_us(&ru1.ru_stime) - load_tv_us(&ru0.ru_stime);
 	printf("RESULT conns=%ld rounds=%ld ok=%ld errors=%ld seconds=%.6f "
-	    "rtps=%.1f p50_us=%u p99_us=%u\n", L.o.conns, L.o.rounds, ok,
-	    L.errors, secs, rtps, load_pct(&L, 0.50), load_pct(&L, 0.99));
+	    "rtps=%.1f p50_us=%u p99_us=%u cpu_us_rt=%.2f\n", L.o.conns,
+	    L.o.rounds, ok, L.errors, secs, rtps, load_pct(&L, 0.50),
+	    load_pct(&L, 0.99), ok > 0 ? cpu / (double)ok : 0.0);
 	fflush(stdout);
 	fprintf(stderr, "sc-echo-load: %ld connections x %ld round trips of "
 	    "%zu bytes to %s:%s\n"
