@@ -116,6 +116,20 @@ relay_pipe_sink(int fd, const struct stat *sb)
 	return S_ISCHR(sb->st_mode) && !isatty(fd);
 }
 
+/*
+ * A pipe on stdin or stdout holds 64 KiB by default: the process at its
+ * other end blocks, and we wake, every 16 pages.  Ask for RELAY_PIPE_SZ
+ * (the unprivileged maximum by default); a refusal changes nothing.
+ */
+static void
+relay_pipe_grow(int fd)
+{
+	int	sz = fcntl(fd, F_GETPIPE_SZ);
+
+	if (sz >= 0 && sz < RELAY_PIPE_SZ)
+		(void)fcntl(fd, F_SETPIPE_SZ, RELAY_PIPE_SZ);
+}
+
 void
 relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket)
 {
@@ -136,15 +150,19 @@ relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket)
 	if (fstat(in_fd, &sb) == 0 && fast) {
 		if (S_ISREG(sb.st_mode))
 			r->up_path = RELAY_SENDFILE;
-		else if (S_ISFIFO(sb.st_mode))
+		else if (S_ISFIFO(sb.st_mode)) {
 			r->up_path = RELAY_SPLICE;
+			relay_pipe_grow(in_fd);
+		}
 	}
 	if (fstat(out_fd, &sb) != 0)
 		return;
 	if (S_ISFIFO(sb.st_mode)) {
 		r->out_fifo = 1;
-		if (fast)
+		if (fast) {
 			r->down_path = RELAY_SPLICE;
+			relay_pipe_grow(out_fd);
+		}
 	} else if (fast && relay_pipe_sink(out_fd, &sb)) {
 		r->down_path = RELAY_PIPE;
 	}

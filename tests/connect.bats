@@ -182,6 +182,47 @@ idle_fifo() {
 	[ "$(cat "$SC_TMP/L.out")" = abc ]
 }
 
+# pipe_size_probe STREAM: Python that waits (5 s at most) until the pipe on
+# its STREAM (stdin or stdout) is 1 MiB, then says "pipe N" with the size
+# it saw: on stdout, or for stdin into $SC_TMP/probe.
+pipe_size_probe() {
+	python3 -c '
+import fcntl, sys, time
+fd = 0 if sys.argv[1] == "stdin" else 1
+for _ in range(500):
+    size = fcntl.fcntl(fd, 1032)  # F_GETPIPE_SZ
+    if size == 1 << 20:
+        break
+    time.sleep(0.01)
+if fd == 1:
+    sys.stdout.write("pipe %d\n" % size)
+else:
+    open(sys.argv[2], "w").write("pipe %d\n" % size)
+    sys.stdin.buffer.read()
+' "$1" "$SC_TMP/probe"
+}
+
+@test "connect: a pipe on stdin is grown to 1 MiB (fewer wake-ups of its writer)" {
+	local port
+	sc_bg L /dev/null "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	pipe_size_probe stdout | timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port"
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(cat "$SC_TMP/L.out")" = "pipe 1048576" ]
+}
+
+@test "connect: a pipe on stdout is grown to 1 MiB" {
+	local port
+	sc_bg L /dev/null "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	head -c 100k /dev/urandom >"$SC_TMP/data.in"
+	timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port" <"$SC_TMP/data.in" |
+	    pipe_size_probe stdin
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(cat "$SC_TMP/probe")" = "pipe 1048576" ]
+	cmp "$SC_TMP/data.in" "$SC_TMP/L.out"
+}
+
 @test "connect: --send-only ends at stdin's EOF" {
 	local port
 	idle_fifo
