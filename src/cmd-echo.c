@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,7 @@ struct echo {
 	int			 paused;	/* out of descriptors */
 	int64_t			 paused_at;
 	int			 warned_emfile, warned_unnamed,
-				 warned_trunc;
+				 warned_trunc, warned_stamp;
 	struct echo_conn	*head, *tail;	/* the activity list */
 	struct loop_dgrams	*dg;		/* -u */
 	char			*stamp_out;	/* --timestamp scratch */
@@ -595,6 +596,24 @@ echo_dgram_answerable(struct echo *e, const struct loop_dgram *d)
 	return 1;
 }
 
+/*
+ * The largest answer the peer's family can carry: an IPv4 datagram (also
+ * to an IPv4-mapped peer of a dual-stack socket) holds 65,507 bytes of
+ * payload, an IPv6 one 65,527; a Unix one is bounded by our room.
+ */
+static size_t
+echo_dgram_max(const struct loop_dgram *d)
+{
+	const struct sockaddr_in6 *s6 = (const void *)&d->peer;
+
+	if (d->peer.ss_family == AF_INET || (d->peer.ss_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)))
+		return 65507;
+	if (d->peer.ss_family == AF_INET6)
+		return 65527;
+	return LOOP_DGRAM_MAX;
+}
+
 static void
 echo_dgram_cb(struct loop *l, int fd, int mask, void *arg)
 {
@@ -627,15 +646,15 @@ echo_dgram_cb(struct loop *l, int fd, int mask, void *arg)
 			midline = 0;
 			d->outlen = echo_stamp_copy(e, &midline, d->data,
 			    d->len, e->stamp_out + (size_t)k * LOOP_DGRAM_MAX,
-			    LOOP_DGRAM_MAX);
+			    echo_dgram_max(d));
 			d->out = e->stamp_out + (size_t)k * LOOP_DGRAM_MAX;
 			if (d->outlen == (size_t)-1) {
 				/* The time stamps made it too long to send. */
-				if (!e->warned_trunc)
-					log_warn("a datagram longer than %d "
+				if (!e->warned_stamp)
+					log_warn("a datagram longer than %zu "
 					    "bytes with its time stamps is not "
-					    "echoed", LOOP_DGRAM_MAX);
-				e->warned_trunc = 1;
+					    "echoed", echo_dgram_max(d));
+				e->warned_stamp = 1;
 				continue;
 			}
 		}

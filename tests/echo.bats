@@ -127,6 +127,27 @@ make_mib() {
 	[[ "$output" =~ ^\[[A-Z][a-z]{2}\ [A-Z][a-z]{2}\ [\ 1-3][0-9]\ [0-9:]{8}\ [0-9]{4}\]\ hi$ ]]
 }
 
+@test "echo: --timestamp with UDP: an answer too long for IPv4 is refused with a warning" {
+	start_echo srv -u --timestamp -p 0
+	# A stamp is 27 bytes: 65,480 + 27 is the IPv4 maximum of 65,507.
+	run -0 python3 - "$PORT" <<-'EOF'
+	import socket, sys
+	s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	s.settimeout(10)
+	s.connect(("127.0.0.1", int(sys.argv[1])))
+	s.send(b"x" * 65480)
+	got = s.recv(70000)
+	assert len(got) == 65507 and got.endswith(b"] " + b"x" * 65480), len(got)
+	s.send(b"y" * 65481)
+	s.send(b"ok")
+	got = s.recv(70000)
+	assert got.endswith(b"] ok"), got[:40]
+	EOF
+	sc_wait_file "$SC_TMP/srv.err" 'not echoed'
+	grep -qx 'sockcat: echo: a datagram longer than 65507 bytes with its time stamps is not echoed' \
+	    "$SC_TMP/srv.err"
+}
+
 @test "echo: -c 2 exits 0 after two connections served and closed" {
 	start_echo srv -c 2 -p 0
 	run -0 python3 "$CLIENT" many "127.0.0.1:$PORT" 1 100
