@@ -251,6 +251,73 @@ except OSError as e:
 	cmp "$SC_TMP/in" "$SC_TMP/first.out"
 }
 
+# full_backlog PATH: a Unix listener at PATH whose backlog is full (it
+# never accepts until $SC_TMP/go exists); writes "full" to $SC_TMP/state
+# once full. Then it accepts everything queued and writes the bytes it
+# got from each connection to $SC_TMP/got.
+full_backlog() {
+	python3 - "$1" "$SC_TMP" <<-'EOF'
+	import os, socket, sys, time
+	path, tmp = sys.argv[1], sys.argv[2]
+	l = socket.socket(socket.AF_UNIX)
+	l.bind(path)
+	l.listen(0)
+	fill = []
+	while len(fill) < 100:
+	    c = socket.socket(socket.AF_UNIX)
+	    c.setblocking(False)
+	    try:
+	        c.connect(path)
+	    except BlockingIOError:
+	        c.close()
+	        break
+	    fill.append(c)
+	else:
+	    sys.exit("the backlog never filled")
+	open(tmp + "/state", "w").write("full\n")
+	for _ in range(300):
+	    if os.path.exists(tmp + "/go"):
+	        break
+	    time.sleep(0.1)
+	for c in fill:
+	    c.close()
+	l.settimeout(5)
+	got = b""
+	while b"hello" not in got:
+	    a, _ = l.accept()
+	    a.settimeout(5)
+	    while True:
+	        d = a.recv(65536)
+	        if not d:
+	            break
+	        got += d
+	    a.close()
+	open(tmp + "/got", "wb").write(got)
+	EOF
+}
+
+@test "unix: a full backlog: connect waits for room within -w, else 75" {
+	local pid i
+	sc_bg P /dev/null full_backlog "$SOCK"
+	sc_wait_file "$SC_TMP/state" full
+	# Nobody makes room: the connect timeout fires.
+	run -75 --separate-stderr timeout 10 "$SOCKCAT" connect -w 0.3 -U "$SOCK" </dev/null
+	[ "$stderr" = "sockcat: connect: $SOCK: connect timeout: no answer within 0.300s" ]
+	# Room is made while it waits: it connects and sends.
+	printf hello >"$SC_TMP/hello"
+	sc_bg C "$SC_TMP/hello" "$SOCKCAT" connect -w 20 -U "$SOCK"
+	# Let it reach the kernel's wait for room first (5 s at most).
+	pid=$(sc_cmd_pid "$SC_LAST_PID")
+	for ((i = 0; i < 50; i++)); do
+		[ "$(cat /proc/"$pid"/wchan 2>/dev/null)" = unix_wait_for_peer ] && break
+		sleep 0.1
+	done
+	touch "$SC_TMP/go"
+	[ "$(sc_wait_rc C)" = 0 ]
+	[ "$(sc_wait_rc P)" = 0 ]
+	[ "$(cat "$SC_TMP/got")" = hello ]
+}
+
 @test "unix: connect to a missing path is 69" {
 	run -69 --separate-stderr "$SOCKCAT" connect -U "$SC_SOCKDIR/nobody"
 	sc_check_msg connect "sockcat: connect: $SC_SOCKDIR/nobody: *"
