@@ -117,17 +117,24 @@ relay_pipe_sink(int fd, const struct stat *sb)
 }
 
 /*
- * A pipe on stdin or stdout holds 64 KiB by default: the process at its
- * other end blocks, and we wake, every 16 pages.  Ask for RELAY_PIPE_SZ
- * (the unprivileged maximum by default); a refusal changes nothing.
+ * A pipe holds 64 KiB by default: the process at its other end blocks,
+ * and we wake, every 16 pages.  Ask for RELAY_PIPE_SZ (the unprivileged
+ * maximum by default), else RELAY_PIPE_MIN (a user over the pipe quota).
+ * Returns 0 when the pipe holds at least RELAY_PIPE_MIN, -1 otherwise;
+ * stdin's and stdout's pipes work either way.
  */
-static void
+static int
 relay_pipe_grow(int fd)
 {
 	int	sz = fcntl(fd, F_GETPIPE_SZ);
 
-	if (sz >= 0 && sz < RELAY_PIPE_SZ)
-		(void)fcntl(fd, F_SETPIPE_SZ, RELAY_PIPE_SZ);
+	if (sz >= RELAY_PIPE_SZ)
+		return 0;
+	if (fcntl(fd, F_SETPIPE_SZ, RELAY_PIPE_SZ) >= 0 ||
+	    sz >= RELAY_PIPE_MIN ||
+	    fcntl(fd, F_SETPIPE_SZ, RELAY_PIPE_MIN) >= 0)
+		return 0;
+	return -1;
 }
 
 void
@@ -152,7 +159,7 @@ relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket)
 			r->up_path = RELAY_SENDFILE;
 		else if (S_ISFIFO(sb.st_mode)) {
 			r->up_path = RELAY_SPLICE;
-			relay_pipe_grow(in_fd);
+			(void)relay_pipe_grow(in_fd);
 		}
 	}
 	if (fstat(out_fd, &sb) != 0)
@@ -161,7 +168,7 @@ relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket)
 		r->out_fifo = 1;
 		if (fast) {
 			r->down_path = RELAY_SPLICE;
-			relay_pipe_grow(out_fd);
+			(void)relay_pipe_grow(out_fd);
 		}
 	} else if (fast && relay_pipe_sink(out_fd, &sb)) {
 		r->down_path = RELAY_PIPE;
@@ -469,8 +476,7 @@ relay_pipe_open(struct relay *r)
 		r->pipe[0] = r->pipe[1] = -1;
 		return -1;
 	}
-	if (fcntl(r->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_SZ) < 0 &&
-	    fcntl(r->pipe[1], F_SETPIPE_SZ, RELAY_PIPE_MIN) < 0) {
+	if (relay_pipe_grow(r->pipe[1]) < 0) {
 		relay_pipe_close(r);
 		return -1;
 	}
