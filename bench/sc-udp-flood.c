@@ -23,13 +23,13 @@
 
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <netinet/in.h>
-#include <netinet/udp.h>
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,8 +70,9 @@ usage(FILE *f)
 "  -d SECONDS  stop after SECONDS (decimal); without -c and -d: 1 second\n"
 "  -r RATE     datagrams per second, paced on CLOCK_MONOTONIC (default:\n"
 "              as fast as the kernel takes them)\n"
-"  -b BATCH    datagrams per sendmmsg call, 1-%d (default 64; a paced\n"
-"              run uses at most RATE/1000, so bursts stay near 1 ms)\n"
+"  -b BATCH    messages per sendmmsg call, 1-%d, one datagram each\n"
+"              (SEGS with -g) (default 64; a paced run uses at most\n"
+"              RATE/1000, so bursts stay near 1 ms)\n"
 "  -g SEGS     hand the kernel SEGS datagrams per message, 1-%d, cut by\n"
 "              UDP segmentation offload (default 1: no offload; at most\n"
 "              65507 bytes a message; not with -r)\n"
