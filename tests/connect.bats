@@ -7,22 +7,8 @@ bats_require_minimum_version 1.5.0
 
 BATS_TEST_TIMEOUT=60
 
-setup() {
-	sc_setup
-	SC_IDLE_FD=
-}
-
-teardown() {
-	sc_teardown
-	[ -n "$SC_IDLE_FD" ] && exec {SC_IDLE_FD}>&-
-	return 0
-}
-
-# A fifo this shell holds open and never writes: an idle stdin.
-idle_fifo() {
-	mkfifo "$SC_TMP/idle"
-	exec {SC_IDLE_FD}<>"$SC_TMP/idle"
-}
+setup() { sc_setup; }
+teardown() { sc_teardown; }
 
 @test "connect: -v says connected to ADDR:PORT; data goes both ways" {
 	local port
@@ -67,7 +53,7 @@ idle_fifo() {
 
 @test "connect: an idle pipe still ends the session by itself" {
 	local port start end
-	idle_fifo
+	sc_idle_fifo
 	sc_bg L /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
 	port=$(sc_port L)
 	start=$(date +%s%N)
@@ -111,7 +97,7 @@ idle_fifo() {
 
 @test "connect: a reset while only receiving -> 1" {
 	local port
-	idle_fifo
+	sc_idle_fifo
 	sc_bg S /dev/null python3 "$SC_PEER" rst-server --send 100000
 	port=$(sc_port S)
 	run -1 --separate-stderr timeout 20 "$SOCKCAT" connect 127.0.0.1 \
@@ -123,7 +109,7 @@ idle_fifo() {
 	local port
 	sc_bg L /dev/zero "$SOCKCAT" listen -v -p 0
 	port=$(sc_port L)
-	idle_fifo
+	sc_idle_fifo
 	run --separate-stderr timeout 20 bash -o pipefail -c \
 	    '"$SOCKCAT" connect 127.0.0.1 "$1" <"$2" | head -c 10 | wc -c' \
 	    _ "$port" "$SC_TMP/idle"
@@ -146,7 +132,7 @@ idle_fifo() {
 
 @test "connect: a quiet stream whose stdout reader goes away ends promptly" {
 	local port
-	idle_fifo
+	sc_idle_fifo
 	# The server sends 16 bytes, then stays open: its stdin stays open.
 	printf 0123456789abcdef >&"$SC_IDLE_FD"
 	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
@@ -160,7 +146,7 @@ idle_fifo() {
 
 @test "connect: -i: no byte moved for DUR -> 75" {
 	local port t0=$SECONDS
-	idle_fifo
+	sc_idle_fifo
 	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
 	port=$(sc_port L)
 	run -75 --separate-stderr timeout 10 "$SOCKCAT" connect -i 300ms \
@@ -173,7 +159,7 @@ idle_fifo() {
 @test "connect: -i does not fire while bytes move" {
 	local port
 	# Not </dev/null: see the note above the splice tests in listen.bats.
-	idle_fifo
+	sc_idle_fifo
 	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
 	port=$(sc_port L)
 	run -0 timeout 20 bash -c '{ printf a; sleep 0.3; printf b; sleep 0.3;
@@ -225,7 +211,7 @@ else:
 
 @test "connect: --send-only ends at stdin's EOF" {
 	local port
-	idle_fifo
+	sc_idle_fifo
 	# The server never half-closes (its stdin is idle) and talks back.
 	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
 	port=$(sc_port L)
@@ -278,7 +264,7 @@ with open(sys.argv[1], "wb") as out:
 	head -c 1M /dev/urandom >"$SC_TMP/data.in"
 	sc_bg L "$SC_TMP/data.in" "$SOCKCAT" listen -v -p 0
 	port=$(sc_port L)
-	idle_fifo
+	sc_idle_fifo
 	printf unread >&"$SC_IDLE_FD"
 	run -0 timeout 10 bash -c '"$SOCKCAT" connect --recv-only \
 	    127.0.0.1 "$1" >"$2"' _ "$port" "$SC_TMP/data.out" <"$SC_TMP/idle"
@@ -289,7 +275,7 @@ with open(sys.argv[1], "wb") as out:
 
 @test "connect: --no-shutdown keeps the write side open at stdin EOF" {
 	local port
-	idle_fifo
+	sc_idle_fifo
 	# The listener never half-closes: its stdin is idle.
 	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
 	port=$(sc_port L)
@@ -305,7 +291,7 @@ with open(sys.argv[1], "wb") as out:
 	local port pid i
 	head -c 20M /dev/urandom >"$SC_TMP/data.in"
 	mkfifo "$SC_TMP/feed"
-	idle_fifo
+	sc_idle_fifo
 	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
 	port=$(sc_port L)
 	# A paced producer, so the transfer is still going while we stop it.

@@ -24,14 +24,10 @@ setup_file() {
 	done >"$d/d256M"
 }
 
-setup() {
-	sc_setup
-	SC_IDLE_FD=
-}
+setup() { sc_setup; }
 
 teardown() {
 	sc_teardown
-	[ -n "$SC_IDLE_FD" ] && exec {SC_IDLE_FD}>&-
 	rm -f "$SC_TMP"/*.out "$SC_TMP"/data.*
 }
 
@@ -51,9 +47,7 @@ idle_stdin() {
 	IDLE_IN=/dev/null
 	case $1 in
 	pipe)
-		# A fifo this shell holds open for writing and never writes.
-		mkfifo "$SC_TMP/idle"
-		exec {SC_IDLE_FD}<>"$SC_TMP/idle"
+		sc_idle_fifo
 		IDLE_IN=$SC_TMP/idle
 		;;
 	tty)
@@ -124,9 +118,7 @@ relay() {
 	if [ "$kase" = 3 ]; then
 		printf 'GET /\n' | cmp - "$SC_REQ"
 	fi
-	[ -n "$SC_IDLE_FD" ] && exec {SC_IDLE_FD}>&-
-	SC_IDLE_FD=
-	rm -f "$SC_TMP/idle"
+	sc_idle_close
 }
 
 all_sizes() {
@@ -234,8 +226,7 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 	head -c 1M /dev/urandom >"$SC_TMP/a"
 	head -c 5M /dev/urandom >"$SC_TMP/b"
 	cat "$SC_TMP/a" "$SC_TMP/b" >"$SC_TMP/data.in"
-	mkfifo "$SC_TMP/idle"
-	exec {SC_IDLE_FD}<>"$SC_TMP/idle"
+	sc_idle_fifo
 	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
 	port=$(sc_port L)
 	# The first part, a pause with stdin open, then the rest.
@@ -276,8 +267,7 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 
 @test "listen: without -k the next client is refused, not left waiting" {
 	local port
-	mkfifo "$SC_TMP/idle"
-	exec {SC_IDLE_FD}<>"$SC_TMP/idle"
+	sc_idle_fifo
 	# The first session stays open (its client's stdin is idle).
 	sc_bg L /dev/null "$SOCKCAT" listen -v -p 0
 	port=$(sc_port L)
@@ -285,8 +275,7 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 	sc_wait_file "$SC_TMP/L.err" 'connection from'
 	run -69 timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port" </dev/null
 	[[ "$output" == *"Connection refused"* ]]
-	exec {SC_IDLE_FD}>&-
-	SC_IDLE_FD=
+	sc_idle_close
 	[ "$(sc_wait_rc C1)" = 0 ]
 	[ "$(sc_wait_rc L)" = 0 ]
 }
@@ -361,8 +350,7 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 
 @test "listen: -i: no byte moved for DUR -> 75" {
 	local port
-	mkfifo "$SC_TMP/idle"
-	exec {SC_IDLE_FD}<>"$SC_TMP/idle"
+	sc_idle_fifo
 	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -i 500ms -v -p 0
 	port=$(sc_port L)
 	sc_bg C "$SC_TMP/idle" "$SOCKCAT" connect 127.0.0.1 "$port"

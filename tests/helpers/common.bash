@@ -21,6 +21,21 @@ sc_setup() {
 	SC_TMP=$(mktemp -d "${BATS_TEST_TMPDIR:-/tmp}/sc.XXXXXX")
 	# Unix socket paths must fit in sun_path (108 bytes).
 	SC_SOCKDIR=$(mktemp -d /tmp/sc.XXXXXX)
+	SC_IDLE_FD=
+}
+
+# sc_idle_fifo: makes $SC_TMP/idle, a fifo this shell holds open and never
+# writes: an idle stdin for whatever reads it, until sc_idle_close (or
+# sc_teardown) closes it and the readers see EOF.
+sc_idle_fifo() {
+	mkfifo "$SC_TMP/idle"
+	exec {SC_IDLE_FD}<>"$SC_TMP/idle"
+}
+
+sc_idle_close() {
+	[ -n "${SC_IDLE_FD:-}" ] && exec {SC_IDLE_FD}>&-
+	SC_IDLE_FD=
+	rm -f "$SC_TMP/idle"
 }
 
 sc_teardown() {
@@ -37,6 +52,7 @@ sc_teardown() {
 		sc_wait_gone "$pid" 50 || kill -KILL "$pid" 2>/dev/null || true
 	done
 	SC_PIDS=()
+	sc_idle_close
 	[ -n "${SC_SOCKDIR:-}" ] && rm -rf "$SC_SOCKDIR"
 	return 0
 }
