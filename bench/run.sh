@@ -237,6 +237,17 @@ wait_bound() {
 	return 1
 }
 
+# server_up PROTO PID WHAT ERRFILE: PID, a server just started in the
+# background on $PORT, is remembered for the cleanup and waited for until
+# it has bound; else it is stopped, FAIL_WHY says why, and 1 is returned.
+server_up() {
+	BG_PIDS+=("$2")
+	wait_bound "$1" "$PORT" "$2" && return 0
+	stop_pid "$2"
+	FAIL_WHY="$3 did not start: $(head -c 200 "$4" 2>/dev/null | tr '\n' ' ')"
+	return 1
+}
+
 # udp_drained PORT: wait (3 s at most) until no datagram waits in the
 # receive queue of the socket bound to PORT.
 udp_drained() {
@@ -417,12 +428,7 @@ tcp_run() {
 		_ "$d/l.end" /usr/bin/time -f '%e %U %S %M' -o "$d/l.time" "${CMD[@]}" \
 		</dev/null >"$out" 2>"$d/l.err" &
 	lpid=$!
-	BG_PIDS+=("$lpid")
-	if ! wait_bound tcp "$PORT" "$lpid"; then
-		stop_pid "$lpid"
-		FAIL_WHY="listener did not start: $(head -c 200 "$d/l.err" | tr '\n' ' ')"
-		return 1
-	fi
+	server_up tcp "$lpid" listener "$d/l.err" || return 1
 	cmd_tcp_client "$tool" "$PORT"
 	t0=$(now_us)
 	if [[ $mode == file ]]; then
@@ -505,10 +511,8 @@ iperf3_run() {
 	free_port
 	timeout -k 2 120 iperf3 -s -1 -B 127.0.0.1 -p "$PORT" </dev/null >/dev/null 2>&1 &
 	spid=$!
-	BG_PIDS+=("$spid")
-	if ! wait_bound tcp "$PORT" "$spid"; then
-		stop_pid "$spid"
-		record_fail tcp_file_gibs iperf3 "iperf3 server did not start"
+	if ! server_up tcp "$spid" "iperf3 server" /dev/null; then
+		record_fail tcp_file_gibs iperf3 "$FAIL_WHY"
 		return
 	fi
 	json=$(timeout -k 2 120 iperf3 -c 127.0.0.1 -p "$PORT" -n "$SIZE_B" -J 2>/dev/null)
@@ -579,12 +583,7 @@ udp_run() {
 	# take its share from the receiver being measured.
 	timeout -k 2 120 "${CMD[@]}" </dev/null >"$sink" 2>"$d/r.err" &
 	rpid=$!
-	BG_PIDS+=("$rpid")
-	if ! wait_bound udp "$PORT" "$rpid"; then
-		stop_pid "$rpid"
-		FAIL_WHY="receiver did not start: $(head -c 200 "$d/r.err" | tr '\n' ' ')"
-		return 1
-	fi
+	server_up udp "$rpid" receiver "$d/r.err" || return 1
 	if ((rate > 0)); then
 		args=(-r "$rate" -c "$(awk -v r="$rate" -v s="$UDP_SECS" 'BEGIN { printf "%d", r * s }')")
 	else
@@ -648,12 +647,7 @@ conn_run() {
 	cmd_keep_open "$tool" "$PORT"
 	timeout -k 2 "$bound" "${CMD[@]}" </dev/null >/dev/null 2>"$d/s.err" &
 	spid=$!
-	BG_PIDS+=("$spid")
-	if ! wait_bound tcp "$PORT" "$spid"; then
-		stop_pid "$spid"
-		FAIL_WHY="server did not start: $(head -c 200 "$d/s.err" | tr '\n' ' ')"
-		return 1
-	fi
+	server_up tcp "$spid" server "$d/s.err" || return 1
 	out=$(timeout -k 2 "$bound" "$CONNRATE" -d "$CONN_SECS" -c "$CONN_CONC" -w 5 \
 		-t "$((bound - 5))" 127.0.0.1 "$PORT" 2>"$d/c.err")
 	rc=$?
