@@ -224,13 +224,13 @@ udp_recv_setup(struct udp_recv *u, struct sock_listener *l,
 static int
 udp_recv_writev(struct iovec *iov, int n)
 {
-	struct pollfd	pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	ssize_t		w;
 
 	while (n > 0) {
 		w = writev(STDOUT_FILENO, iov, n);
 		if (w < 0 && errno == EAGAIN) {
-			poll(&pfd, 1, -1);
+			if (sig_poll_fd(STDOUT_FILENO, POLLOUT) < 0)
+				return -1;
 			continue;
 		}
 		if (w < 0 && errno == EINTR && !sig_pending())

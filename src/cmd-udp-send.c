@@ -138,7 +138,6 @@ udp_send_check(const struct udp_send *u, int nmsg, struct status *st)
 static int
 udp_send_write(int fd, const char *buf, size_t len)
 {
-	struct pollfd	pfd = { .fd = fd, .events = POLLOUT };
 	ssize_t		n;
 
 	while (len > 0) {
@@ -148,11 +147,11 @@ udp_send_write(int fd, const char *buf, size_t len)
 			len -= (size_t)n;
 			continue;
 		}
+		if (errno == EAGAIN && sig_poll_fd(fd, POLLOUT) < 0)
+			sig_reraise();
 		if (errno == EINTR && sig_pending())
 			sig_reraise();
-		if (errno == EAGAIN)
-			poll(&pfd, 1, -1);
-		else if (errno != EINTR)
+		if (errno != EINTR && errno != EAGAIN)
 			return -1;
 	}
 	return 0;
@@ -341,6 +340,8 @@ udp_send_stdin(struct udp_send *u, struct status *st)
 		start = 0;
 		if (len == cap && udp_send_grow(u, &buf, &cap, st) < 0)
 			goto out;
+		if (sig_pending())
+			sig_reraise();
 		r = read(STDIN_FILENO, buf + len, cap - len);
 		if (r < 0 && errno == EINTR && sig_pending())
 			sig_reraise();
@@ -348,13 +349,10 @@ udp_send_stdin(struct udp_send *u, struct status *st)
 			status_errno(st, errno, SC_EX_FAIL, "stdin");
 			goto out;
 		}
-		if (r < 0 && errno == EAGAIN) {
-			/* A non-blocking stdin (shared with others): wait. */
-			struct pollfd pfd = { .fd = STDIN_FILENO,
-			    .events = POLLIN };
-
-			poll(&pfd, 1, -1);
-		}
+		/* A non-blocking stdin (shared with others): wait. */
+		if (r < 0 && errno == EAGAIN &&
+		    sig_poll_fd(STDIN_FILENO, POLLIN) < 0)
+			sig_reraise();
 		if (r == 0)
 			eof = 1;
 		if (r > 0)

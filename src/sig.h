@@ -5,11 +5,22 @@
 #ifndef SC_SIG_H
 #define SC_SIG_H
 
-/* Ignore SIGPIPE; catch SIGINT and SIGTERM without SA_RESTART. */
+/*
+ * Ignore SIGPIPE; catch SIGINT and SIGTERM without SA_RESTART.  After the
+ * first of them, a timer signal (SIGRTMIN) interrupts every blocking call
+ * until exit, so a signal that came just before a call still stops it.
+ */
 void	sig_setup(void);
 
 /* The stop signal that arrived (SIGINT, SIGTERM), or 0. */
 int	sig_pending(void);
+
+/*
+ * Wait until fd is ready for events: for a non-blocking stdin or stdout
+ * that said EAGAIN.  Returns 0 (then try the call again), or -1 with errno
+ * EINTR when a stop signal is pending.
+ */
+int	sig_poll_fd(int fd, short events);
 
 /* Die by the pending signal with its default action (after cleanup). */
 void	sig_reraise(void) __attribute__((noreturn));
