@@ -111,45 +111,42 @@ stalled_in() {
 	[ ! -e "$path" ]
 }
 
-# in_poll PID: wait until PID sleeps in poll(2).
-in_poll() {
-	local i
+# term_in_poll NAME: NAME runs under helpers/nonblock-stdio.py, which wrote
+# its command's PID to $SC_TMP/pid.  Once that command sleeps in poll(2),
+# SIGTERM it; NAME must then end with 143.
+term_in_poll() {
+	local pid i
+	sc_wait_file "$SC_TMP/pid" '[0-9]'
+	pid=$(cat "$SC_TMP/pid")
 	for ((i = 0; i < 100; i++)); do
-		[[ "$(cat /proc/"$1"/wchan 2>/dev/null)" == *poll* ]] && return 0
+		[[ "$(cat /proc/"$pid"/wchan 2>/dev/null)" == *poll* ]] && break
 		sleep 0.1
 	done
-	echo "$1 never waited in poll: $(cat /proc/"$1"/wchan 2>&1)" >&2
-	return 1
+	[[ "$(cat /proc/"$pid"/wchan 2>&1)" == *poll* ]] ||
+	    { echo "$pid never waited in poll" >&2; return 1; }
+	kill -TERM "$pid"
+	run -0 sc_wait_rc "$1" 100
+	[ "$output" = 143 ]
 }
 
 # A non-blocking stdin or stdout (one shared with other programs) says
 # EAGAIN, and the wait for it to move must end at a stop signal too.
 @test "signals: udp-recv waiting for a full non-blocking stdout: SIGTERM gives 143" {
-	local port pid
+	local port
 	head -c 20000 /dev/zero >"$SC_TMP/in"
 	sc_bg r /dev/null "$BATS_TEST_DIRNAME/helpers/nonblock-stdio.py" out \
 	    "$SC_TMP/pid" -- "$SOCKCAT" udp-recv -v -b 127.0.0.1 -p 0
 	port=$(sc_port r)
 	# 20 datagrams of 1000 bytes: the pipe holds 4 of them.
 	run -0 "$SOCKCAT" udp-send --chunk 1000 127.0.0.1 "$port" <"$SC_TMP/in"
-	sc_wait_file "$SC_TMP/pid" '[0-9]'
-	pid=$(cat "$SC_TMP/pid")
-	in_poll "$pid"
-	kill -TERM "$pid"
-	run -0 sc_wait_rc r 100
-	[ "$output" = 143 ]
+	term_in_poll r
 }
 
 @test "signals: udp-send waiting for a non-blocking idle stdin: SIGTERM gives 143" {
-	local path="$SC_SOCKDIR/s" pid
+	local path="$SC_SOCKDIR/s"
 	sc_bg r /dev/null "$SOCKCAT" udp-recv -v -U "$path"
 	sc_wait_file "$SC_TMP/r.err" 'listening on'
 	sc_bg S /dev/null "$BATS_TEST_DIRNAME/helpers/nonblock-stdio.py" in \
 	    "$SC_TMP/pid" -- "$SOCKCAT" udp-send -U "$path"
-	sc_wait_file "$SC_TMP/pid" '[0-9]'
-	pid=$(cat "$SC_TMP/pid")
-	in_poll "$pid"
-	kill -TERM "$pid"
-	run -0 sc_wait_rc S 100
-	[ "$output" = 143 ]
+	term_in_poll S
 }
