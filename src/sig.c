@@ -12,10 +12,9 @@
 #include "sig.h"
 
 static volatile sig_atomic_t sig_stop;
-static volatile sig_atomic_t sig_kicking;
-static int sig_kick_signo;
+static int sig_kick_ok;		/* the timer exists */
 static timer_t sig_kick_timer;
-static long sig_kick_ns;	/* the next kick's delay; handlers only */
+static long sig_kick_ns;	/* the next kick's delay, 0 before the first */
 
 /* The first kick comes after 2 ms, each next one after twice as long. */
 #define SIG_KICK_FIRST_NS	2000000L
@@ -60,8 +59,7 @@ sig_catch(int signo)
 	int	saved = errno;
 
 	sig_stop = signo;
-	if (!sig_kicking && sig_kick_signo != 0) {
-		sig_kicking = 1;
+	if (sig_kick_ok && sig_kick_ns == 0) {
 		sig_kick_ns = SIG_KICK_FIRST_NS;
 		sig_kick_arm();
 	}
@@ -82,7 +80,7 @@ sig_setup(void)
 
 	/*
 	 * No SA_RESTART: a blocked poll/accept/read returns EINTR.  The
-	 * handlers keep each other out, so only one arms the timer at once.
+	 * handlers keep each other out: only one touches the timer at once.
 	 */
 	sa.sa_flags = 0;
 	sigaddset(&sa.sa_mask, SIGINT);
@@ -94,7 +92,7 @@ sig_setup(void)
 	sev.sigev_signo = kick;
 	if (sigaction(kick, &sa, NULL) == 0 &&
 	    timer_create(CLOCK_MONOTONIC, &sev, &sig_kick_timer) == 0)
-		sig_kick_signo = kick;
+		sig_kick_ok = 1;
 	sa.sa_handler = sig_catch;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
