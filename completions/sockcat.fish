@@ -31,6 +31,7 @@ set -l __sockcat_listen \
     '- no-shutdown - at stdin EOF keep the write side open' \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
+    '- wait-stdin - send stdin until its EOF, even after the peer answered' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
@@ -52,6 +53,7 @@ set -l __sockcat_connect \
     '- no-shutdown - at stdin EOF keep the write side open' \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
+    '- wait-stdin - send stdin until its EOF, even after the peer answered' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'

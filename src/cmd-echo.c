@@ -57,7 +57,8 @@ static const struct opt_row echo_rows[] = {
 	  "exit after N connections served (or N datagrams with -u)" },
 	{ OPT_TIMESTAMP, 0, "timestamp", OPT_ARG_NONE, NULL,
 	  "prefix each echoed line with [ctime] " },
-	OPT_ROW_REUSEADDR,
+	OPT_ROW_REUSEADDR_TEXT("set SO_REUSEADDR (the default, except with "
+	    "-u)"),
 	OPT_ROW_NO_REUSEADDR,
 	OPT_ROW_REUSEPORT,
 	OPT_ROW_KEEPALIVE,
@@ -95,6 +96,8 @@ struct echo {
 	int64_t			 count;		/* -c; -1: forever */
 	int64_t			 open;		/* connections open now */
 	int64_t			 accepted;	/* connections served so far */
+	int64_t			 seen;		/* connections accepted, also
+						   those refused */
 	int64_t			 done;		/* closed, or datagrams
 						   answered */
 	int			 accept_off;	/* -c reached: accept no more */
@@ -459,12 +462,21 @@ echo_conn_new(struct echo *e, int fd, const struct sockaddr_storage *peer,
 	struct status		 st;
 	char			 name[ADDR_STRLEN] = "";
 
-	if (log_level() >= LOG_VERBOSE)
-		addr_format((const struct sockaddr *)peer, peerlen, name,
-		    sizeof name);
+	if (log_level() >= LOG_VERBOSE) {
+		/* Unix clients are mostly unnamed: number them. */
+		if (peer->ss_family == AF_UNIX &&
+		    peerlen <= sizeof(sa_family_t))
+			snprintf(name, sizeof name, "%s client %lld",
+			    e->o.unix_path, (long long)e->seen + 1);
+		else
+			addr_format((const struct sockaddr *)peer, peerlen,
+			    name, sizeof name);
+	}
+	e->seen++;
 	if (e->max_conns >= 0 && e->open >= e->max_conns) {
-		log_info(LOG_VERBOSE, "refused %s: %lld connections open "
-		    "(--max-conns)", name, (long long)e->open);
+		log_info(LOG_VERBOSE, "refused %s: %lld connection%s open "
+		    "(--max-conns)", name, (long long)e->open,
+		    e->open == 1 ? "" : "s");
 		close(fd);
 		return;
 	}
@@ -771,5 +783,5 @@ echo_main(const struct sc_cmd *cmd, int argc, char **argv)
 
 const struct sc_cmd cmd_echo = {
 	"echo", "concurrent echo server (TCP, UDP or Unix)",
-	"[OPTIONS] [-p PORT | PORT]", echo_rows, echo_main
+	"[OPTIONS] [-p PORT | PORT | -U PATH]", echo_rows, echo_main
 };

@@ -58,7 +58,7 @@ int	loop_watched(const struct loop *l, int fd);
 void	loop_del(struct loop *l, int fd);
 
 /*
- * Dispatch events until loop_stop() or until SIGINT/SIGTERM arrives
+ * Dispatch events until loop_stop() or until a stop signal arrives
  * (sig_pending(); the signals are unblocked only inside the wait, so one
  * that arrives just before it is not missed).  tick (may be NULL) runs
  * before each wait.  Returns 0, or -1 with st when the wait itself fails.

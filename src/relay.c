@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,24 +74,29 @@ struct relay_session {
 	int			 fd;
 	struct relay_dir	 up, down;
 	int			 in_seen;	/* stdin gave a byte */
+	int64_t			 start_ms;	/* the session began */
 	int64_t			 giveup_at;	/* give up an idle stdin then */
 	int			 sock_quiet;	/* hung up: leave out of poll */
 	int64_t			 last_move;	/* for -i */
 };
 
-/* Make sure fd is open, so no socket takes its number; /dev/null if not. */
-static void
+/*
+ * Make sure fd is open, so no socket takes its number: /dev/null if not.
+ * Returns 1 when fd was closed.
+ */
+static int
 relay_fd_open(int fd)
 {
 	int	nfd;
 
 	if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
-		return;
+		return 0;
 	nfd = open("/dev/null", O_RDWR);
 	if (nfd >= 0 && nfd != fd) {
 		dup2(nfd, fd);
 		close(nfd);
 	}
+	return 1;
 }
 
 static int
@@ -146,13 +152,12 @@ relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket)
 	memset(r, 0, sizeof *r);
 	r->pipe[0] = r->pipe[1] = -1;
 	relay_fd_open(in_fd);
-	relay_fd_open(out_fd);
+	r->out_closed = relay_fd_open(out_fd);
 	r->in_fd = in_fd;
 	r->out_fd = out_fd;
 	r->seqpacket = seqpacket;
 	r->bufsz = seqpacket ? RELAY_SEQPACKET_BUFSZ : RELAY_BUFSZ;
 	r->in_tty = isatty(in_fd);
-	r->start_ms = sock_now_ms();
 	r->up_path = r->down_path = RELAY_RW;
 	if (fstat(in_fd, &sb) == 0 && fast) {
 		if (S_ISREG(sb.st_mode))
@@ -162,7 +167,8 @@ relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket)
 			(void)relay_pipe_grow(in_fd);
 		}
 	}
-	if (fstat(out_fd, &sb) != 0)
+	/* A closed stdout: read/write, so the first byte finds it closed. */
+	if (r->out_closed || fstat(out_fd, &sb) != 0)
 		return;
 	if (S_ISFIFO(sb.st_mode)) {
 		r->out_fifo = 1;
@@ -199,6 +205,9 @@ relay_opt(struct relay_opts *ro, int id)
 	case OPT_RECV_ONLY:
 		ro->recv_only = 1;
 		return 1;
+	case OPT_WAIT_STDIN:
+		ro->wait_stdin = 1;
+		return 1;
 	default:
 		return 0;
 	}
@@ -210,7 +219,35 @@ relay_opts_check(const struct relay_opts *ro, struct status *st)
 	if (ro->send_only && ro->recv_only)
 		return status_usage(st, "--send-only and --recv-only exclude "
 		    "each other");
+	if (ro->wait_stdin && (ro->send_only || ro->recv_only))
+		return status_usage(st, "--wait-stdin does not go with %s",
+		    ro->send_only ? "--send-only" : "--recv-only");
 	return 0;
+}
+
+const char *
+relay_summary(const struct relay *r, char *buf, size_t size)
+{
+	snprintf(buf, size, "%llu byte%s sent, %llu byte%s received, "
+	    "%lld.%03llds", (unsigned long long)r->sent,
+	    r->sent == 1 ? "" : "s", (unsigned long long)r->received,
+	    r->received == 1 ? "" : "s", (long long)(r->duration_ms / 1000),
+	    (long long)(r->duration_ms % 1000));
+	return buf;
+}
+
+const char *
+relay_gave_up_reason(const struct relay *r)
+{
+	switch (r->gave_up) {
+	case RELAY_GAVE_UP_TTY:
+		return "the peer has finished and stdin is a terminal";
+	case RELAY_GAVE_UP_IDLE:
+		return "the peer has finished and stdin gave nothing in the "
+		    "session's first second";
+	default:
+		return NULL;
+	}
 }
 
 void
@@ -264,12 +301,23 @@ relay_refused(int err)
 	return err == EINVAL || err == ENOSYS || err == EOPNOTSUPP;
 }
 
+/* Where relay_moved() counts n bytes: taken from the source, given to
+ * the sink, or both at once (sendfile, splice to a pipe). */
+#define RELAY_IN	0x1
+#define RELAY_OUT	0x2
+
+/* n bytes moved: count what the socket sent (up) or received (down). */
 static void
-relay_moved(struct relay_session *s, struct relay_dir *d)
+relay_moved(struct relay_session *s, struct relay_dir *d, size_t n,
+    int where)
 {
 	s->last_move = sock_now_ms();
-	if (d->up)
+	if (d->up) {
 		s->in_seen = 1;
+		if (where & RELAY_OUT)
+			s->r->sent += n;
+	} else if (where & RELAY_IN)
+		s->r->received += n;
 }
 
 /* One read from the source; a seqpacket message must fit the buffer. */
@@ -351,6 +399,9 @@ relay_step_rw(struct relay_session *s, struct relay_dir *d)
 		return RELAY_STEP_FAIL;
 	}
 	if (d->off == d->len) {
+		/* Bytes left in the internal pipe were counted going in. */
+		int	counted = d->piped > 0;
+
 		n = relay_read(s, d);
 		if (n == 0 && !d->up && s->r->seqpacket && !relay_sock_eof(d->src))
 			return RELAY_STEP_MOVED;	/* an empty message */
@@ -360,7 +411,11 @@ relay_step_rw(struct relay_session *s, struct relay_dir *d)
 			return RELAY_STEP_AGAIN;
 		if (n < 0)
 			return relay_fail_read(s, d, errno);
-		relay_moved(s, d);
+		relay_moved(s, d, (size_t)n, counted ? 0 : RELAY_IN);
+		/* stdout was closed (>&-): the peer's first byte has nowhere
+		 * to go. */
+		if (!d->up && d->dst >= 0 && s->r->out_closed)
+			return relay_fail_write(s, d, EBADF);
 		d->off = 0;
 		d->len = d->dst < 0 ? 0 : (size_t)n;
 	}
@@ -371,7 +426,7 @@ relay_step_rw(struct relay_session *s, struct relay_dir *d)
 		return relay_fail_write(s, d, errno);
 	if (n > 0) {
 		d->off += (size_t)n;
-		relay_moved(s, d);
+		relay_moved(s, d, (size_t)n, RELAY_OUT);
 	}
 	if (d->off < d->len) {
 		d->wait_out = 1;
@@ -402,7 +457,7 @@ relay_step_zc(struct relay_session *s, struct relay_dir *d)
 			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 	} while (relay_retry(n));
 	if (n > 0) {
-		relay_moved(s, d);
+		relay_moved(s, d, (size_t)n, RELAY_IN | RELAY_OUT);
 		return RELAY_STEP_MOVED;
 	}
 	if (n == 0)
@@ -452,7 +507,7 @@ relay_pipe_out(struct relay_session *s, struct relay_dir *d)
 	while (relay_retry(n));
 	if (n > 0) {
 		d->piped -= (size_t)n;
-		relay_moved(s, d);
+		relay_moved(s, d, (size_t)n, RELAY_OUT);
 		d->wait_out = d->piped > 0;
 		return d->wait_out ? RELAY_STEP_AGAIN : RELAY_STEP_MOVED;
 	}
@@ -516,7 +571,7 @@ relay_step_pipe(struct relay_session *s, struct relay_dir *d)
 	if (n < 0)
 		return relay_fail_read(s, d, errno);
 	d->piped = (size_t)n;
-	relay_moved(s, d);
+	relay_moved(s, d, (size_t)n, RELAY_IN);
 	return relay_pipe_out(s, d);
 }
 
@@ -559,10 +614,23 @@ relay_in_ready(const struct relay *r)
 }
 
 /*
+ * Is stdin idle in SPEC's sense: it has given no byte in this session,
+ * none is waiting to be sent, and it has nothing ready now?
+ */
+static int
+relay_in_idle(struct relay_session *s)
+{
+	return !s->in_seen && !relay_pending(&s->up) &&
+	    !relay_in_ready(s->r);
+}
+
+/*
  * The socket has ended: close stdout so its reader sees EOF (not with -k,
  * whose later sessions write there too).  Then SPEC's rule that nobody
- * hangs: an idle terminal, or a stdin that never gave a byte and has none
- * now, will not make the peer wait; up is given up and the session ends.
+ * hangs and nothing is lost: a peer that sent nothing is a receiver, and
+ * stdin goes on until its EOF however late its writer starts.  A peer
+ * that has answered does not wait for an idle terminal, nor for a stdin
+ * that gave nothing in the session's first second: up is given up.
  */
 static int
 relay_down_end(struct relay_session *s)
@@ -579,13 +647,17 @@ relay_down_end(struct relay_session *s)
 		}
 		r->out_fd = -1;
 	}
-	if (!s->up.done && (r->in_tty || (!s->in_seen &&
-	    !relay_pending(&s->up) && !relay_in_ready(r)))) {
-		if (r->in_tty || sock_now_ms() >= r->start_ms +
-		    RELAY_START_GRACE_MS)
+	if (s->up.done || r->received == 0 || s->ro->wait_stdin)
+		return rc;
+	if (r->in_tty) {
+		s->up.done = 1;
+		r->gave_up = RELAY_GAVE_UP_TTY;
+	} else if (relay_in_idle(s)) {
+		if (sock_now_ms() >= s->start_ms + RELAY_START_GRACE_MS) {
 			s->up.done = 1;
-		else	/* a writer may not have started yet: relay_round */
-			s->giveup_at = r->start_ms + RELAY_START_GRACE_MS;
+			r->gave_up = RELAY_GAVE_UP_IDLE;
+		} else	/* a writer may not have started yet: relay_round */
+			s->giveup_at = s->start_ms + RELAY_START_GRACE_MS;
 	}
 	return rc;
 }
@@ -722,8 +794,10 @@ relay_round(struct relay_session *s)
 	}
 	if (n == 0 && s->giveup_at >= 0 && sock_now_ms() >= s->giveup_at) {
 		/* The grace is over and stdin still gave nothing: give up. */
-		if (!s->in_seen && !relay_pending(&s->up))
+		if (!s->up.done && relay_in_idle(s)) {
 			s->up.done = 1;
+			s->r->gave_up = RELAY_GAVE_UP_IDLE;
+		}
 		s->giveup_at = -1;
 		return 0;
 	}
@@ -812,9 +886,11 @@ relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 	s.ro = ro;
 	s.st = st;
 	s.fd = fd;
-	s.last_move = sock_now_ms();
+	s.start_ms = s.last_move = sock_now_ms();
 	s.giveup_at = -1;
 	r->local = 0;
+	r->sent = r->received = 0;
+	r->gave_up = RELAY_GAVE_UP_NONE;
 	relay_dir_init(&s.up, 1, r->in_fd, fd, r);
 	relay_dir_init(&s.down, 0, fd, ro->send_only ? -1 : r->out_fd, r);
 	if (s.down.dst < 0 && !ro->send_only)
@@ -840,9 +916,16 @@ relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 	if (rc == 0 && !s.down.done)
 		rc = relay_drain(&s);
 	saved = errno;
+	r->duration_ms = sock_now_ms() - s.start_ms;
 	/* A failed session's bytes must not reach the next session's stdout. */
 	if (relay_pending(&s.up) || relay_pending(&s.down))
 		relay_pipe_close(r);
+	/*
+	 * Cut short by a stop signal: a FIN would tell the peer that the
+	 * transfer is complete.  A reset tells it that it is not.
+	 */
+	if (rc < 0 && saved == EINTR && sig_pending())
+		sock_reset(fd);
 	close(fd);
 	errno = saved;
 	return rc;

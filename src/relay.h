@@ -53,11 +53,19 @@
 #define RELAY_SEQPACKET_UP	(64 * 1024)
 
 /*
- * A stdin that has not given a byte is given up at the peer's EOF only
- * once the process has run this long: a pipe's writer that starts a moment
- * after sockcat (producer | sockcat connect ...) is not an idle stdin.
+ * When the peer has sent data and ended, a stdin that has not given a
+ * byte in the session's first RELAY_START_GRACE_MS (counted from the
+ * connection) is given up: a pipe's writer that starts a moment after
+ * the connection is not an idle stdin.
  */
 #define RELAY_START_GRACE_MS	1000
+
+/* Why up was given up (struct relay's gave_up). */
+enum relay_giveup {
+	RELAY_GAVE_UP_NONE,
+	RELAY_GAVE_UP_TTY,	/* stdin is a terminal */
+	RELAY_GAVE_UP_IDLE	/* stdin gave nothing in the first second */
+};
 
 /* How one direction moves bytes. */
 enum relay_path {
@@ -72,6 +80,7 @@ struct relay_opts {
 	int		 no_shutdown;	/* no SHUT_WR at stdin EOF */
 	int		 send_only;	/* --send-only: never read the socket */
 	int		 recv_only;	/* --recv-only: never read stdin */
+	int		 wait_stdin;	/* --wait-stdin: never give up stdin */
 	int		 keep_stdout;	/* -k: stdout open at socket EOF */
 	int64_t		 idle_ms;	/* -i; -1: none */
 	const char	*peer;		/* names the socket in messages */
@@ -85,6 +94,7 @@ struct relay {
 	int		 in_eof;	/* stdin has ended */
 	int		 in_tty;	/* stdin is a terminal */
 	int		 out_fifo;	/* stdout a pipe: watch POLLERR */
+	int		 out_closed;	/* stdout was closed at start (>&-) */
 	int		 seqpacket;	/* one message per read and per write */
 	size_t		 bufsz;		/* of each buffer */
 	enum relay_path	 up_path;
@@ -92,7 +102,11 @@ struct relay {
 	char		*buf[2];	/* up, down: bufsz each, or NULL */
 	int		 pipe[2];	/* RELAY_PIPE's; -1 until first use */
 	int		 local;		/* failure was stdin's/stdout's */
-	int64_t		 start_ms;	/* relay_init() time, for the grace */
+	/* The last session, for the command's -v line: */
+	uint64_t	 sent;		/* bytes written to the socket */
+	uint64_t	 received;	/* bytes read from the socket */
+	int64_t		 duration_ms;
+	enum relay_giveup gave_up;	/* up was given up, and why */
 };
 
 /*
@@ -106,10 +120,18 @@ void	relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket);
  * have ended (SPEC's "Relay semantics"), then close fd (always, also on
  * failure).  Up ends at stdin's EOF with shutdown(SHUT_WR); down ends at
  * the socket's EOF and closes stdout (unless ro->keep_stdout).  When down
- * ends while stdin is a terminal, or stdin has given no byte in this
- * session and has none ready, up is given up and the session ends (the
- * latter not before RELAY_START_GRACE_MS after relay_init(): until then
- * stdin is still watched, and a byte or EOF from it counts as usual).
+ * ends after the peer sent at least one byte, and stdin is a terminal or
+ * has given no byte in this session and has none ready, up is given up
+ * and the session ends (the latter not before RELAY_START_GRACE_MS after
+ * the session's start: until then stdin is still watched, and a byte or
+ * EOF from it counts as usual).  A peer that ends without sending a byte
+ * is a receiver: stdin is sent until its EOF, however long that takes;
+ * so is every stdin with ro->wait_stdin.
+ * A stdout closed at start (>&-) fails the session (1) at the peer's
+ * first byte.  A stop signal that ends the session early resets the
+ * connection (SO_LINGER 0), so the peer does not take it for complete.
+ * r->sent, r->received, r->duration_ms and r->gave_up describe the
+ * session afterwards, also after a failure.
  * --send-only reads and discards what the socket sends and ends at stdin's
  * EOF, closing only once the peer has acknowledged every byte (closing
  * over unread bytes would reset the connection and drop the rest);
@@ -126,15 +148,24 @@ int	relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 
 /*
  * The relay's own options (OPT_ROW_NO_SHUTDOWN, OPT_ROW_SEND_ONLY,
- * OPT_ROW_RECV_ONLY) into ro: 1 when id was one of them, else 0.
+ * OPT_ROW_RECV_ONLY, OPT_ROW_WAIT_STDIN) into ro: 1 when id was one of them, else 0.
  */
 int	relay_opt(struct relay_opts *ro, int id);
 
 /*
  * Once all options are read: --send-only and --recv-only exclude each
- * other.  Returns 0, or -1 with a usage status.
+ * other, and --wait-stdin goes with neither.  Returns 0, or -1 with a usage status.
  */
 int	relay_opts_check(const struct relay_opts *ro, struct status *st);
+
+/*
+ * The last session in words, for -v: "12 bytes sent, 3 bytes received,
+ * 0.021s".  Returns buf.
+ */
+const char *relay_summary(const struct relay *r, char *buf, size_t size);
+
+/* Why up was given up in the last session, in words, or NULL. */
+const char *relay_gave_up_reason(const struct relay *r);
 
 /* Free the buffers and the pipe; stdin and stdout are left open. */
 void	relay_free(struct relay *r);

@@ -78,6 +78,14 @@ sock_set_nonblock(int fd, int on)
 	return fcntl(fd, F_SETFL, fl);
 }
 
+void
+sock_reset(int fd)
+{
+	struct linger	lg = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+}
+
 static int
 sock_setint(int fd, int level, int name, int value, const char *what,
     struct status *st)
@@ -165,6 +173,20 @@ sock_apply(int fd, const struct sock_opts *o, int family, int listener,
 	return 0;
 }
 
+/*
+ * A bind that failed: 71, or 77 for permission.  ENOENT here means a
+ * missing directory of a Unix path, not "no socket there" (69), which is
+ * what it means when connecting.
+ */
+static int
+sock_bind_error(struct status *st, int err, const char *name)
+{
+	status_errno(st, err, SC_EX_OSERR, name);
+	if (err == ENOENT || err == ENOTDIR)
+		st->code = SC_EX_OSERR;
+	return -1;
+}
+
 /* Bind fd to sa and, for streams, listen; errors name the address. */
 static int
 sock_bind_listen(int fd, int socktype, const struct sockaddr *sa,
@@ -175,7 +197,7 @@ sock_bind_listen(int fd, int socktype, const struct sockaddr *sa,
 	if (name == NULL)
 		name = addr_format(sa, len, buf, sizeof buf);
 	if (bind(fd, sa, len) < 0)
-		return status_errno(st, errno, SC_EX_OSERR, name);
+		return sock_bind_error(st, errno, name);
 	if (socktype != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0)
 		return status_errno(st, errno, SC_EX_OSERR, name);
 	return 0;
@@ -347,7 +369,7 @@ sock_listen_unix(const struct sock_opts *o, struct sock_listener *l,
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
 		if (errno != EADDRINUSE || o->unix_path[0] == '@') {
-			status_errno(st, errno, SC_EX_OSERR, o->unix_path);
+			sock_bind_error(st, errno, o->unix_path);
 			goto fail;
 		}
 		/* A stale socket file from a dead listener is replaced. */
@@ -363,7 +385,7 @@ sock_listen_unix(const struct sock_opts *o, struct sock_listener *l,
 		}
 		if (unlink(o->unix_path) < 0 ||
 		    bind(fd, (struct sockaddr *)&sun, len) < 0) {
-			status_errno(st, errno, SC_EX_OSERR, o->unix_path);
+			sock_bind_error(st, errno, o->unix_path);
 			goto fail;
 		}
 	}

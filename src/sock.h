@@ -114,6 +114,13 @@ const char *sock_peer_str(int fd, char *buf, size_t size);
  */
 int	sock_set_rcvtimeo(int fd, int64_t ms, struct status *st);
 
+/*
+ * Make the next close() of a TCP socket reset the connection (SO_LINGER
+ * with a zero timeout) instead of ending it with a FIN.  Best effort: a
+ * Unix socket has no reset, its peer sees EOF.
+ */
+void	sock_reset(int fd);
+
 /* Set or clear O_NONBLOCK; -1 with errno on failure. */
 int	sock_set_nonblock(int fd, int on);
 

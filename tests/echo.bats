@@ -67,6 +67,17 @@ make_mib() {
 	cmp "$SC_TMP/in" "$SC_TMP/got"
 }
 
+@test "echo: -v numbers the unnamed clients of a Unix socket" {
+	start_echo srv -v -U "$SC_SOCKDIR/s"
+	sc_wait_file "$SC_TMP/srv.err" 'listening on'
+	echo a | timeout 10 "$SOCKCAT" connect -U "$SC_SOCKDIR/s" >/dev/null
+	echo b | timeout 10 "$SOCKCAT" connect -U "$SC_SOCKDIR/s" >/dev/null
+	sc_wait_file "$SC_TMP/srv.err" "closed $SC_SOCKDIR/s client 2"
+	grep -qx "sockcat: connection from $SC_SOCKDIR/s client 1" "$SC_TMP/srv.err"
+	grep -qx "sockcat: connection from $SC_SOCKDIR/s client 2" "$SC_TMP/srv.err"
+	run ! grep -q unnamed "$SC_TMP/srv.err"
+}
+
 @test "echo: 200 concurrent clients are all echoed" {
 	start_echo srv -p 0
 	run -0 python3 "$CLIENT" many "127.0.0.1:$PORT" 200 20000
