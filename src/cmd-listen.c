@@ -160,7 +160,6 @@ listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 	if (relay_opts_check(&a.ro, &st) < 0)
 		return log_status(&st);
 	a.ro.idle_ms = o.idle_ms;
-	a.ro.sock_nonblock = 1;		/* sock_accept()'s sockets are */
 	a.ro.keep_stdout = a.keep;
 	if (listen_serve(&o, &a, &st) < 0)
 		return log_status(&st);

@@ -33,6 +33,10 @@ struct loop {
 	int64_t			 now;
 	struct loop_file	*files;
 	size_t			 nfiles;
+	/* Armed timers: a binary min-heap by when, heap[1] the earliest
+	   (slot 0 means "not armed"). */
+	struct loop_timer	**heap;
+	size_t			 nheap, heapcap;
 	struct epoll_event	 fired[LOOP_FIRED];
 };
 
@@ -63,6 +67,7 @@ loop_free(struct loop *l)
 		return;
 	close(l->epfd);
 	free(l->files);
+	free(l->heap);
 	free(l);
 }
 
@@ -84,6 +89,122 @@ loop_grow(struct loop *l, int fd, struct status *st)
 	l->files = nf;
 	l->nfiles = n;
 	return 0;
+}
+
+/* ------------------------------------------------------------- timers */
+
+void
+loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg)
+{
+	memset(t, 0, sizeof *t);
+	t->cb = cb;
+	t->arg = arg;
+}
+
+int
+loop_timer_armed(const struct loop_timer *t)
+{
+	return t->slot != 0;
+}
+
+static void
+loop_heap_put(struct loop *l, size_t i, struct loop_timer *t)
+{
+	l->heap[i] = t;
+	t->slot = i;
+}
+
+/* Move the timer at slot i up or down to where it belongs. */
+static void
+loop_heap_fix(struct loop *l, size_t i)
+{
+	struct loop_timer	*t = l->heap[i];
+	size_t			 c;
+
+	while (i > 1 && l->heap[i / 2]->when > t->when) {
+		loop_heap_put(l, i, l->heap[i / 2]);
+		i /= 2;
+	}
+	for (;;) {
+		c = 2 * i;
+		if (c > l->nheap)
+			break;
+		if (c + 1 <= l->nheap && l->heap[c + 1]->when < l->heap[c]->when)
+			c++;
+		if (l->heap[c]->when >= t->when)
+			break;
+		loop_heap_put(l, i, l->heap[c]);
+		i = c;
+	}
+	loop_heap_put(l, i, t);
+}
+
+int
+loop_timer_at(struct loop *l, struct loop_timer *t, int64_t when_ms,
+    struct status *st)
+{
+	struct loop_timer	**nh;
+	size_t			  ncap;
+
+	t->when = when_ms;
+	if (t->slot != 0) {
+		loop_heap_fix(l, t->slot);
+		return 0;
+	}
+	if (l->nheap + 1 >= l->heapcap) {
+		ncap = l->heapcap == 0 ? 64 : l->heapcap * 2;
+		nh = realloc(l->heap, ncap * sizeof *nh);
+		if (nh == NULL)
+			return status_errno(st, ENOMEM, SC_EX_SOFTWARE,
+			    "timer");
+		l->heap = nh;
+		l->heapcap = ncap;
+	}
+	l->nheap++;
+	loop_heap_put(l, l->nheap, t);
+	loop_heap_fix(l, l->nheap);
+	return 0;
+}
+
+void
+loop_timer_stop(struct loop *l, struct loop_timer *t)
+{
+	size_t	i = t->slot;
+
+	if (i == 0)
+		return;
+	t->slot = 0;
+	if (i != l->nheap) {
+		loop_heap_put(l, i, l->heap[l->nheap]);
+		l->nheap--;
+		loop_heap_fix(l, i);
+	} else
+		l->nheap--;
+}
+
+/* Fire the timers due by now; each is disarmed before its callback. */
+static void
+loop_timers_fire(struct loop *l)
+{
+	struct loop_timer	*t;
+
+	while (l->nheap > 0 && !l->stop && l->heap[1]->when <= l->now) {
+		t = l->heap[1];
+		loop_timer_stop(l, t);
+		t->cb(l, t, t->arg);
+	}
+}
+
+/* How long the wait may block for the earliest timer (-1: no timer). */
+static int64_t
+loop_timers_wait(const struct loop *l)
+{
+	int64_t	left;
+
+	if (l->nheap == 0)
+		return -1;
+	left = l->heap[1]->when - sock_now_ms();
+	return left < 0 ? 0 : left;
 }
 
 static uint32_t
@@ -203,7 +324,7 @@ int
 loop_run(struct loop *l, loop_tick_cb tick, void *arg, struct status *st)
 {
 	sigset_t	block, old, waitmask;
-	int64_t		ms;
+	int64_t		ms, t;
 	int		n, rc = 0, err;
 
 	/* Stop signals get through only inside epoll_pwait: none is lost. */
@@ -217,9 +338,15 @@ loop_run(struct loop *l, loop_tick_cb tick, void *arg, struct status *st)
 	l->stop = 0;
 	while (!l->stop && sig_pending() == 0) {
 		l->now = sock_now_ms();
+		loop_timers_fire(l);
+		if (l->stop)
+			break;
 		ms = tick != NULL ? tick(l, arg) : -1;
 		if (l->stop)
 			break;
+		t = loop_timers_wait(l);
+		if (t >= 0 && (ms < 0 || t < ms))
+			ms = t;
 		n = epoll_pwait(l->epfd, l->fired, LOOP_FIRED,
 		    ms < 0 ? -1 : ms > 0x7fffffff ? 0x7fffffff : (int)ms,
 		    &waitmask);

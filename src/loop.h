@@ -20,8 +20,23 @@
 
 #define LOOP_READ	0x1
 #define LOOP_WRITE	0x2
+#define LOOP_ERROR	0x4	/* only errors and hang-ups (always reported
+				   with the others too) */
 
 struct loop;
+struct loop_timer;
+
+/* Called when t is due; t is no longer armed.  May arm or free t. */
+typedef void (*loop_timer_cb)(struct loop *l, struct loop_timer *t,
+	    void *arg);
+
+/* A timer, embedded in the caller's struct; its fields are loop.c's. */
+struct loop_timer {
+	int64_t		 when;		/* due at (loop_now() clock) */
+	size_t		 slot;		/* in the heap; 0: not armed */
+	loop_timer_cb	 cb;
+	void		*arg;
+};
 
 /*
  * Called when fd is ready for what mask says.  An error or hang-up on fd
@@ -71,6 +86,24 @@ void	loop_stop(struct loop *l);
 
 /* CLOCK_MONOTONIC milliseconds, as of the last wake-up. */
 int64_t	loop_now(const struct loop *l);
+
+/* Set up t (not armed) to call cb with arg. */
+void	loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg);
+
+/*
+ * Arm (or re-arm) t to fire once at when_ms on loop_now()'s clock; a time
+ * already past fires after the next wait, which then does not block.  Due
+ * timers fire after each wait, before the tick.  Returns 0, or -1 with st
+ * when out of memory.
+ */
+int	loop_timer_at(struct loop *l, struct loop_timer *t, int64_t when_ms,
+	    struct status *st);
+
+/* Disarm t; nothing when it is not armed. */
+void	loop_timer_stop(struct loop *l, struct loop_timer *t);
+
+/* Is t armed? */
+int	loop_timer_armed(const struct loop_timer *t);
 
 /*
  * Raise the soft RLIMIT_NOFILE to the hard limit.  *from and *to get the

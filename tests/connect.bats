@@ -468,8 +468,9 @@ with open(sys.argv[1], "wb") as out:
 	run -1 --separate-stderr timeout 10 bash -c \
 	    'echo data | "$1" connect 127.0.0.1 "$2" >&-' _ "$SOCKCAT" "$port"
 	[ "$stderr" = "sockcat: connect: stdout: Bad file descriptor" ]
-	sc_wait_rc L >/dev/null
-	[ "$(cat "$SC_TMP/L.out")" = data ]
+	# The reply was not delivered: the connection is reset, so the
+	# listener, if it had not finished yet, fails too.
+	[[ "$(sc_wait_rc L)" == [01] ]]
 }
 
 @test "connect: a closed stdout is fine while the peer sends nothing" {

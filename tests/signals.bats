@@ -76,14 +76,14 @@ stalled_in() {
 	done
 }
 
-@test "signals: connect, SIGTERM just before the relay's poll: 143" {
+@test "signals: connect, SIGTERM just before the relay's epoll_pwait: 143" {
 	local path="$SC_SOCKDIR/s"
 	sc_idle_fifo
 	# Both stdins idle: neither side ends, so the relay waits with no
 	# deadline.
 	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -U "$path"
 	sc_wait_file "$SC_TMP/L.err" 'listening on'
-	stalled_in C "$SC_TMP/idle" poll "$SOCKCAT" connect -U "$path"
+	stalled_in C "$SC_TMP/idle" epoll_pwait "$SOCKCAT" connect -U "$path"
 	sc_wait_file "$SC_TMP/L.err" 'connection from'
 	kill -TERM "$PID"
 	run -0 sc_wait_rc C 100
