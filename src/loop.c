@@ -1,6 +1,7 @@
 /*
- * loop.c: the echo event loop on epoll, level-triggered, after redis's ae.
- * The only file that knows epoll, recvmmsg and sendmmsg.
+ * loop.c: the event loop on epoll, level-triggered, after redis's ae, with
+ * one-shot timers in a binary min-heap.  The only file that knows epoll,
+ * recvmmsg and sendmmsg.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "sock.h"
 
 #define LOOP_FIRED	512	/* events taken per epoll_wait */
+#define LOOP_ATTACH_MAX	4	/* modules with per-loop state */
 
 /* What is watched on one fd: the table is indexed by fd, as in ae. */
 struct loop_file {
@@ -27,12 +29,24 @@ struct loop_file {
 	void		*arg;
 };
 
+/* A module's per-loop state (loop_attach). */
+struct loop_attached {
+	const void	*key;
+	void		*data;
+	loop_fini_cb	 fini;
+};
+
 struct loop {
 	int			 epfd;
 	int			 stop;
 	int64_t			 now;
 	struct loop_file	*files;
 	size_t			 nfiles;
+	/* Armed timers: heap[0] is due first; heap[i]->slot == i. */
+	struct loop_timer	**heap;
+	size_t			 nheap, heapcap;
+	struct loop_attached	 att[LOOP_ATTACH_MAX];
+	size_t			 natt;
 	struct epoll_event	 fired[LOOP_FIRED];
 };
 
@@ -59,11 +73,193 @@ loop_new(struct status *st)
 void
 loop_free(struct loop *l)
 {
+	size_t	i;
+
 	if (l == NULL)
 		return;
+	/* Last attached first: a later module may use an earlier one. */
+	for (i = l->natt; i-- > 0; )
+		if (l->att[i].fini != NULL)
+			l->att[i].fini(l, l->att[i].data);
 	close(l->epfd);
 	free(l->files);
+	free(l->heap);
 	free(l);
+}
+
+int
+loop_attach(struct loop *l, const void *key, void *data, loop_fini_cb fini,
+    struct status *st)
+{
+	if (l->natt == LOOP_ATTACH_MAX || loop_attachment(l, key) != NULL)
+		return status_set(st, SC_EX_SOFTWARE, "event loop: cannot "
+		    "attach module state");
+	l->att[l->natt].key = key;
+	l->att[l->natt].data = data;
+	l->att[l->natt].fini = fini;
+	l->natt++;
+	return 0;
+}
+
+void *
+loop_attachment(const struct loop *l, const void *key)
+{
+	size_t	i;
+
+	for (i = 0; i < l->natt; i++)
+		if (l->att[i].key == key)
+			return l->att[i].data;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- timers */
+
+void
+loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg)
+{
+	t->when = 0;
+	t->slot = LOOP_TIMER_IDLE;
+	t->cb = cb;
+	t->arg = arg;
+}
+
+int
+loop_timer_armed(const struct loop_timer *t)
+{
+	return t->slot != LOOP_TIMER_IDLE;
+}
+
+static void
+loop_heap_put(struct loop *l, struct loop_timer *t, size_t i)
+{
+	l->heap[i] = t;
+	t->slot = i;
+}
+
+/* Move heap[i] towards the root while it is due before its parent. */
+static void
+loop_heap_up(struct loop *l, size_t i)
+{
+	struct loop_timer	*t = l->heap[i];
+	size_t			 parent;
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (l->heap[parent]->when <= t->when)
+			break;
+		loop_heap_put(l, l->heap[parent], i);
+		i = parent;
+	}
+	loop_heap_put(l, t, i);
+}
+
+/* Move heap[i] towards the leaves while a child is due before it. */
+static void
+loop_heap_down(struct loop *l, size_t i)
+{
+	struct loop_timer	*t = l->heap[i];
+	size_t			 c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= l->nheap)
+			break;
+		if (c + 1 < l->nheap && l->heap[c + 1]->when < l->heap[c]->when)
+			c++;
+		if (t->when <= l->heap[c]->when)
+			break;
+		loop_heap_put(l, l->heap[c], i);
+		i = c;
+	}
+	loop_heap_put(l, t, i);
+}
+
+/* heap[i] has a new time: restore the order around it. */
+static void
+loop_heap_fix(struct loop *l, size_t i)
+{
+	if (i > 0 && l->heap[(i - 1) / 2]->when > l->heap[i]->when)
+		loop_heap_up(l, i);
+	else
+		loop_heap_down(l, i);
+}
+
+int
+loop_timer_at(struct loop *l, struct loop_timer *t, int64_t when_ms,
+    struct status *st)
+{
+	struct loop_timer	**nh;
+	size_t			  n;
+
+	t->when = when_ms;
+	if (t->slot != LOOP_TIMER_IDLE) {
+		loop_heap_fix(l, t->slot);
+		return 0;
+	}
+	if (l->nheap == l->heapcap) {
+		n = l->heapcap == 0 ? 64 : l->heapcap * 2;
+		nh = realloc(l->heap, n * sizeof *nh);
+		if (nh == NULL)
+			return status_errno(st, ENOMEM, SC_EX_OSERR, "timer");
+		l->heap = nh;
+		l->heapcap = n;
+	}
+	loop_heap_put(l, t, l->nheap++);
+	loop_heap_up(l, t->slot);
+	return 0;
+}
+
+void
+loop_timer_stop(struct loop *l, struct loop_timer *t)
+{
+	struct loop_timer	*last;
+	size_t			 i = t->slot;
+
+	if (i == LOOP_TIMER_IDLE || i >= l->nheap || l->heap[i] != t)
+		return;
+	t->slot = LOOP_TIMER_IDLE;
+	last = l->heap[--l->nheap];
+	if (last == t)
+		return;
+	loop_heap_put(l, last, i);
+	loop_heap_fix(l, i);
+}
+
+/*
+ * Fire the timers due at loop_now().  At most as many as were armed when
+ * it began: a callback that re-arms its timer for now is called again in
+ * the next round, after the descriptors had their turn, not forever here.
+ */
+static void
+loop_timers_fire(struct loop *l)
+{
+	struct loop_timer	*t;
+	size_t			 n = l->nheap;
+
+	while (n-- > 0 && l->nheap > 0 && !l->stop) {
+		t = l->heap[0];
+		if (t->when > l->now)
+			break;
+		loop_timer_stop(l, t);
+		/* t may be freed by its callback: not touched after it. */
+		t->cb(l, t, t->arg);
+	}
+}
+
+/* How long the wait may last: tick's answer or the earliest timer. */
+static int
+loop_wait_ms(const struct loop *l, int64_t ms)
+{
+	int64_t	t;
+
+	if (l->nheap > 0) {
+		t = l->heap[0]->when - sock_now_ms();
+		if (t < 0)
+			t = 0;
+		if (ms < 0 || t < ms)
+			ms = t;
+	}
+	return ms < 0 ? -1 : ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
 /* Make the table reach fd; it doubles, so growing is rare. */
@@ -217,12 +413,14 @@ loop_run(struct loop *l, loop_tick_cb tick, void *arg, struct status *st)
 	l->stop = 0;
 	while (!l->stop && sig_pending() == 0) {
 		l->now = sock_now_ms();
+		loop_timers_fire(l);
+		if (l->stop)
+			break;
 		ms = tick != NULL ? tick(l, arg) : -1;
 		if (l->stop)
 			break;
 		n = epoll_pwait(l->epfd, l->fired, LOOP_FIRED,
-		    ms < 0 ? -1 : ms > 0x7fffffff ? 0x7fffffff : (int)ms,
-		    &waitmask);
+		    loop_wait_ms(l, ms), &waitmask);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
