@@ -1,6 +1,7 @@
 /*
- * loop.c: the echo event loop on epoll, level-triggered, after redis's ae.
- * The only file that knows epoll, recvmmsg and sendmmsg.
+ * loop.c: the event loop on epoll, level-triggered, after redis's ae, with
+ * one-shot timers in a binary min-heap.  The only file that knows epoll,
+ * recvmmsg and sendmmsg.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "sock.h"
 
 #define LOOP_FIRED	512	/* events taken per epoll_wait */
+#define LOOP_ATTACH_MAX	4	/* modules with per-loop state */
 
 /* What is watched on one fd: the table is indexed by fd, as in ae. */
 struct loop_file {
@@ -27,16 +29,24 @@ struct loop_file {
 	void		*arg;
 };
 
+/* A module's per-loop state (loop_attach). */
+struct loop_attached {
+	const void	*key;
+	void		*data;
+	loop_fini_cb	 fini;
+};
+
 struct loop {
 	int			 epfd;
 	int			 stop;
 	int64_t			 now;
 	struct loop_file	*files;
 	size_t			 nfiles;
-	/* Armed timers: a binary min-heap by when, heap[1] the earliest
-	   (slot 0 means "not armed"). */
+	/* Armed timers: heap[0] is due first; heap[i]->slot == i. */
 	struct loop_timer	**heap;
 	size_t			 nheap, heapcap;
+	struct loop_attached	 att[LOOP_ATTACH_MAX];
+	size_t			 natt;
 	struct epoll_event	 fired[LOOP_FIRED];
 };
 
@@ -63,12 +73,193 @@ loop_new(struct status *st)
 void
 loop_free(struct loop *l)
 {
+	size_t	i;
+
 	if (l == NULL)
 		return;
+	/* Last attached first: a later module may use an earlier one. */
+	for (i = l->natt; i-- > 0; )
+		if (l->att[i].fini != NULL)
+			l->att[i].fini(l, l->att[i].data);
 	close(l->epfd);
 	free(l->files);
 	free(l->heap);
 	free(l);
+}
+
+int
+loop_attach(struct loop *l, const void *key, void *data, loop_fini_cb fini,
+    struct status *st)
+{
+	if (l->natt == LOOP_ATTACH_MAX || loop_attachment(l, key) != NULL)
+		return status_set(st, SC_EX_SOFTWARE, "event loop: cannot "
+		    "attach module state");
+	l->att[l->natt].key = key;
+	l->att[l->natt].data = data;
+	l->att[l->natt].fini = fini;
+	l->natt++;
+	return 0;
+}
+
+void *
+loop_attachment(const struct loop *l, const void *key)
+{
+	size_t	i;
+
+	for (i = 0; i < l->natt; i++)
+		if (l->att[i].key == key)
+			return l->att[i].data;
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- timers */
+
+void
+loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg)
+{
+	t->when = 0;
+	t->slot = LOOP_TIMER_IDLE;
+	t->cb = cb;
+	t->arg = arg;
+}
+
+int
+loop_timer_armed(const struct loop_timer *t)
+{
+	return t->slot != LOOP_TIMER_IDLE;
+}
+
+static void
+loop_heap_put(struct loop *l, struct loop_timer *t, size_t i)
+{
+	l->heap[i] = t;
+	t->slot = i;
+}
+
+/* Move heap[i] towards the root while it is due before its parent. */
+static void
+loop_heap_up(struct loop *l, size_t i)
+{
+	struct loop_timer	*t = l->heap[i];
+	size_t			 parent;
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (l->heap[parent]->when <= t->when)
+			break;
+		loop_heap_put(l, l->heap[parent], i);
+		i = parent;
+	}
+	loop_heap_put(l, t, i);
+}
+
+/* Move heap[i] towards the leaves while a child is due before it. */
+static void
+loop_heap_down(struct loop *l, size_t i)
+{
+	struct loop_timer	*t = l->heap[i];
+	size_t			 c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= l->nheap)
+			break;
+		if (c + 1 < l->nheap && l->heap[c + 1]->when < l->heap[c]->when)
+			c++;
+		if (t->when <= l->heap[c]->when)
+			break;
+		loop_heap_put(l, l->heap[c], i);
+		i = c;
+	}
+	loop_heap_put(l, t, i);
+}
+
+/* heap[i] has a new time: restore the order around it. */
+static void
+loop_heap_fix(struct loop *l, size_t i)
+{
+	if (i > 0 && l->heap[(i - 1) / 2]->when > l->heap[i]->when)
+		loop_heap_up(l, i);
+	else
+		loop_heap_down(l, i);
+}
+
+int
+loop_timer_at(struct loop *l, struct loop_timer *t, int64_t when_ms,
+    struct status *st)
+{
+	struct loop_timer	**nh;
+	size_t			  n;
+
+	t->when = when_ms;
+	if (t->slot != LOOP_TIMER_IDLE) {
+		loop_heap_fix(l, t->slot);
+		return 0;
+	}
+	if (l->nheap == l->heapcap) {
+		n = l->heapcap == 0 ? 64 : l->heapcap * 2;
+		nh = realloc(l->heap, n * sizeof *nh);
+		if (nh == NULL)
+			return status_errno(st, ENOMEM, SC_EX_OSERR, "timer");
+		l->heap = nh;
+		l->heapcap = n;
+	}
+	loop_heap_put(l, t, l->nheap++);
+	loop_heap_up(l, t->slot);
+	return 0;
+}
+
+void
+loop_timer_stop(struct loop *l, struct loop_timer *t)
+{
+	struct loop_timer	*last;
+	size_t			 i = t->slot;
+
+	if (i == LOOP_TIMER_IDLE || i >= l->nheap || l->heap[i] != t)
+		return;
+	t->slot = LOOP_TIMER_IDLE;
+	last = l->heap[--l->nheap];
+	if (last == t)
+		return;
+	loop_heap_put(l, last, i);
+	loop_heap_fix(l, i);
+}
+
+/*
+ * Fire the timers due at loop_now().  At most as many as were armed when
+ * it began: a callback that re-arms its timer for now is called again in
+ * the next round, after the descriptors had their turn, not forever here.
+ */
+static void
+loop_timers_fire(struct loop *l)
+{
+	struct loop_timer	*t;
+	size_t			 n = l->nheap;
+
+	while (n-- > 0 && l->nheap > 0 && !l->stop) {
+		t = l->heap[0];
+		if (t->when > l->now)
+			break;
+		loop_timer_stop(l, t);
+		/* t may be freed by its callback: not touched after it. */
+		t->cb(l, t, t->arg);
+	}
+}
+
+/* How long the wait may last: tick's answer or the earliest timer. */
+static int
+loop_wait_ms(const struct loop *l, int64_t ms)
+{
+	int64_t	t;
+
+	if (l->nheap > 0) {
+		t = l->heap[0]->when - sock_now_ms();
+		if (t < 0)
+			t = 0;
+		if (ms < 0 || t < ms)
+			ms = t;
+	}
+	return ms < 0 ? -1 : ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
 /* Make the table reach fd; it doubles, so growing is rare. */
@@ -89,122 +280,6 @@ loop_grow(struct loop *l, int fd, struct status *st)
 	l->files = nf;
 	l->nfiles = n;
 	return 0;
-}
-
-/* ------------------------------------------------------------- timers */
-
-void
-loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg)
-{
-	memset(t, 0, sizeof *t);
-	t->cb = cb;
-	t->arg = arg;
-}
-
-int
-loop_timer_armed(const struct loop_timer *t)
-{
-	return t->slot != 0;
-}
-
-static void
-loop_heap_put(struct loop *l, size_t i, struct loop_timer *t)
-{
-	l->heap[i] = t;
-	t->slot = i;
-}
-
-/* Move the timer at slot i up or down to where it belongs. */
-static void
-loop_heap_fix(struct loop *l, size_t i)
-{
-	struct loop_timer	*t = l->heap[i];
-	size_t			 c;
-
-	while (i > 1 && l->heap[i / 2]->when > t->when) {
-		loop_heap_put(l, i, l->heap[i / 2]);
-		i /= 2;
-	}
-	for (;;) {
-		c = 2 * i;
-		if (c > l->nheap)
-			break;
-		if (c + 1 <= l->nheap && l->heap[c + 1]->when < l->heap[c]->when)
-			c++;
-		if (l->heap[c]->when >= t->when)
-			break;
-		loop_heap_put(l, i, l->heap[c]);
-		i = c;
-	}
-	loop_heap_put(l, i, t);
-}
-
-int
-loop_timer_at(struct loop *l, struct loop_timer *t, int64_t when_ms,
-    struct status *st)
-{
-	struct loop_timer	**nh;
-	size_t			  ncap;
-
-	t->when = when_ms;
-	if (t->slot != 0) {
-		loop_heap_fix(l, t->slot);
-		return 0;
-	}
-	if (l->nheap + 1 >= l->heapcap) {
-		ncap = l->heapcap == 0 ? 64 : l->heapcap * 2;
-		nh = realloc(l->heap, ncap * sizeof *nh);
-		if (nh == NULL)
-			return status_errno(st, ENOMEM, SC_EX_SOFTWARE,
-			    "timer");
-		l->heap = nh;
-		l->heapcap = ncap;
-	}
-	l->nheap++;
-	loop_heap_put(l, l->nheap, t);
-	loop_heap_fix(l, l->nheap);
-	return 0;
-}
-
-void
-loop_timer_stop(struct loop *l, struct loop_timer *t)
-{
-	size_t	i = t->slot;
-
-	if (i == 0)
-		return;
-	t->slot = 0;
-	if (i != l->nheap) {
-		loop_heap_put(l, i, l->heap[l->nheap]);
-		l->nheap--;
-		loop_heap_fix(l, i);
-	} else
-		l->nheap--;
-}
-
-/* Fire the timers due by now; each is disarmed before its callback. */
-static void
-loop_timers_fire(struct loop *l)
-{
-	struct loop_timer	*t;
-
-	while (l->nheap > 0 && !l->stop && l->heap[1]->when <= l->now) {
-		t = l->heap[1];
-		loop_timer_stop(l, t);
-		t->cb(l, t, t->arg);
-	}
-}
-
-/* How long the wait may block for the earliest timer (-1: no timer). */
-static int64_t
-loop_timers_wait(const struct loop *l)
-{
-	int64_t	left;
-
-	if (l->nheap == 0)
-		return -1;
-	left = l->heap[1]->when - sock_now_ms();
-	return left < 0 ? 0 : left;
 }
 
 static uint32_t
@@ -324,7 +399,7 @@ int
 loop_run(struct loop *l, loop_tick_cb tick, void *arg, struct status *st)
 {
 	sigset_t	block, old, waitmask;
-	int64_t		ms, t;
+	int64_t		ms;
 	int		n, rc = 0, err;
 
 	/* Stop signals get through only inside epoll_pwait: none is lost. */
@@ -344,12 +419,8 @@ loop_run(struct loop *l, loop_tick_cb tick, void *arg, struct status *st)
 		ms = tick != NULL ? tick(l, arg) : -1;
 		if (l->stop)
 			break;
-		t = loop_timers_wait(l);
-		if (t >= 0 && (ms < 0 || t < ms))
-			ms = t;
 		n = epoll_pwait(l->epfd, l->fired, LOOP_FIRED,
-		    ms < 0 ? -1 : ms > 0x7fffffff ? 0x7fffffff : (int)ms,
-		    &waitmask);
+		    loop_wait_ms(l, ms), &waitmask);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

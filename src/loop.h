@@ -1,12 +1,14 @@
 /*
- * loop.h: the echo event loop, after redis's ae: one table of watched
+ * loop.h: the event loop, after redis's ae: one table of watched
  * descriptors indexed by fd, one epoll set, one callback per descriptor,
- * level-triggered.  epoll and the other Linux-only calls of echo
- * (recvmmsg/sendmmsg) live in loop.c and nowhere else.
+ * level-triggered, and one-shot timers in a binary min-heap.  epoll and
+ * the other Linux-only calls of echo (recvmmsg/sendmmsg) live in loop.c
+ * and nowhere else.
  *
  * Nothing here prints or exits; failures fill a struct status and return
- * -1.  The loop owns no descriptor: the caller closes what it opened,
- * after loop_del().
+ * -1.  The loop owns no descriptor and no timer: the caller closes what
+ * it opened, after loop_del(), and frees its timers after
+ * loop_timer_stop().
  */
 #ifndef SC_LOOP_H
 #define SC_LOOP_H
@@ -24,19 +26,6 @@
 				   with the others too) */
 
 struct loop;
-struct loop_timer;
-
-/* Called when t is due; t is no longer armed.  May arm or free t. */
-typedef void (*loop_timer_cb)(struct loop *l, struct loop_timer *t,
-	    void *arg);
-
-/* A timer, embedded in the caller's struct; its fields are loop.c's. */
-struct loop_timer {
-	int64_t		 when;		/* due at (loop_now() clock) */
-	size_t		 slot;		/* in the heap; 0: not armed */
-	loop_timer_cb	 cb;
-	void		*arg;
-};
 
 /*
  * Called when fd is ready for what mask says.  An error or hang-up on fd
@@ -53,10 +42,17 @@ typedef int64_t (*loop_tick_cb)(struct loop *l, void *arg);
 
 /* A new loop; NULL with st on failure.  Free it with loop_free(). */
 struct loop *loop_new(struct status *st);
+
+/*
+ * Free l: first the modules' attachments (loop_attach), then the loop.
+ * Timers still armed are forgotten without being touched (their memory
+ * may be gone already); descriptors still watched are not closed.
+ */
 void	loop_free(struct loop *l);
 
 /*
- * Watch fd for mask (LOOP_READ, LOOP_WRITE or both) with cb and arg,
+ * Watch fd for mask (LOOP_READ, LOOP_WRITE or both, or LOOP_ERROR for
+ * errors and hang-ups only) with cb and arg,
  * replacing what was watched before; mask 0 stops watching fd but keeps
  * cb and arg.  Returns 0, or -1 with st.
  */
@@ -75,8 +71,10 @@ void	loop_del(struct loop *l, int fd);
 /*
  * Dispatch events until loop_stop() or until a stop signal arrives
  * (sig_pending(); the signals are unblocked only inside the wait, so one
- * that arrives just before it is not missed).  tick (may be NULL) runs
- * before each wait.  Returns 0, or -1 with st when the wait itself fails.
+ * that arrives just before it is not missed).  Each round fires the
+ * timers that are due, then runs tick (may be NULL), then waits for
+ * whichever comes first: an event, the earliest timer, or the time tick
+ * asked for.  Returns 0, or -1 with st when the wait itself fails.
  */
 int	loop_run(struct loop *l, loop_tick_cb tick, void *arg,
 	    struct status *st);
@@ -87,23 +85,59 @@ void	loop_stop(struct loop *l);
 /* CLOCK_MONOTONIC milliseconds, as of the last wake-up. */
 int64_t	loop_now(const struct loop *l);
 
-/* Set up t (not armed) to call cb with arg. */
+/* ---------------------------------------------------------------- timers */
+
+/*
+ * A one-shot timer.  The caller owns it (embed it in your struct) and
+ * initialises it once with loop_timer_init(); the fields are loop.c's.
+ * Arming and stopping cost O(log n) in the number of armed timers.
+ */
+struct loop_timer;
+#define LOOP_TIMER_IDLE	((size_t)-1)	/* slot of a timer not armed */
+typedef void (*loop_timer_cb)(struct loop *l, struct loop_timer *t,
+	    void *arg);
+struct loop_timer {
+	int64_t		 when;	/* due, on loop_now()'s clock */
+	size_t		 slot;	/* index in the heap, or LOOP_TIMER_IDLE */
+	loop_timer_cb	 cb;
+	void		*arg;
+};
+
+/* Set t up, not armed, to call cb(l, t, arg) when it fires. */
 void	loop_timer_init(struct loop_timer *t, loop_timer_cb cb, void *arg);
 
 /*
- * Arm (or re-arm) t to fire once at when_ms on loop_now()'s clock; a time
- * already past fires after the next wait, which then does not block.  Due
- * timers fire after each wait, before the tick.  Returns 0, or -1 with st
- * when out of memory.
+ * Arm (or re-arm) t to fire once at when_ms (loop_now() clock,
+ * CLOCK_MONOTONIC milliseconds; a time already past fires in the next
+ * round).  t is disarmed before its callback runs; the callback may arm,
+ * stop or free any timer, itself included, and may stop the loop.
+ * Returns 0, or -1 with st (out of memory).
  */
 int	loop_timer_at(struct loop *l, struct loop_timer *t, int64_t when_ms,
 	    struct status *st);
 
-/* Disarm t; nothing when it is not armed. */
+/* Disarm t; a no-op when it is not armed. */
 void	loop_timer_stop(struct loop *l, struct loop_timer *t);
 
-/* Is t armed? */
+/* 1 when t is armed, else 0. */
 int	loop_timer_armed(const struct loop_timer *t);
+
+/* ----------------------------------------------------------- attachments */
+
+/*
+ * A module's state that lives as long as the loop (the resolver's
+ * threads and eventfd): stored under key (an address of that module),
+ * found again with loop_attachment(), and given to fini(data) by
+ * loop_free() before the loop goes away.
+ */
+typedef void (*loop_fini_cb)(struct loop *l, void *data);
+
+/* Attach data under a key not used yet.  Returns 0, or -1 with st. */
+int	loop_attach(struct loop *l, const void *key, void *data,
+	    loop_fini_cb fini, struct status *st);
+
+/* What loop_attach() stored under key, or NULL. */
+void	*loop_attachment(const struct loop *l, const void *key);
 
 /*
  * Raise the soft RLIMIT_NOFILE to the hard limit.  *from and *to get the
