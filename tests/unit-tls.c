@@ -16,12 +16,16 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,18 +58,6 @@ ok(int cond, const char *fmt, ...)
 	va_end(ap);
 	printf("\n");
 	fflush(stdout);
-}
-
-static void
-diag(const char *fmt, ...)
-{
-	va_list	ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
 }
 
 static const int tls_ids[] = {
@@ -125,6 +117,18 @@ main(void)
 
 #else /* HAVE_TLS */
 
+static void
+diag(const char *fmt, ...)
+{
+	va_list	ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
 static char	certdir[64];
 
 /* The path of a file of the certificate directory (a few at a time). */
@@ -170,9 +174,9 @@ now_ms(void)
 
 /* ---------------------------------------------------- making the ends */
 
-/* Options from "--name=value" words, ended by NULL; aborts on a bad one. */
+/* Options from "name=value" words, ended by NULL; aborts on a bad one. */
 static void
-opts_set(struct tls_opts *t, ...)
+opts_set(struct tls_opts *t, const char *const *words)
 {
 	static const struct { const char *name; int id; } names[] = {
 		{ "tls", OPT_TLS }, { "cafile", OPT_CAFILE },
@@ -183,14 +187,12 @@ opts_set(struct tls_opts *t, ...)
 		{ "client-ca", OPT_CLIENT_CA }, { "tls-min", OPT_TLS_MIN },
 	};
 	struct status	 st;
-	va_list		 ap;
 	const char	*w;
 	size_t		 i;
 
 	tls_opts_init(t);
 	t->tls = 1;
-	va_start(ap, t);
-	while ((w = va_arg(ap, const char *)) != NULL) {
+	for (; (w = *words) != NULL; words++) {
 		const char	*eq = strchr(w, '=');
 		size_t		 len = eq != NULL ? (size_t)(eq - w) : strlen(w);
 
@@ -205,8 +207,11 @@ opts_set(struct tls_opts *t, ...)
 			exit(99);
 		}
 	}
-	va_end(ap);
 }
+
+/* The words of opts_set() as one array; the last must be NULL. */
+#define WORDS(...)	((const char *const []){ __VA_ARGS__ })
+#define OPTS_SET(t, ...)	opts_set((t), WORDS(__VA_ARGS__))
 
 /* A checked context, or NULL with the reason said. */
 static struct tls_ctx *
@@ -638,42 +643,17 @@ session(struct side *cl, struct tls_ctx *cc, const char *host,
 	return handshake(cl, sv);
 }
 
-/* A client context with the given options (NULL-ended). */
-#define CLIENT(...)	client_ctx(&(struct tls_opts){ 0 }, __VA_ARGS__)
-#define SERVER(...)	server_ctx(&(struct tls_opts){ 0 }, __VA_ARGS__)
+/* A checked client or server context from options (NULL-ended). */
+#define CLIENT(...)	ctx_from(WORDS(__VA_ARGS__), 0)
+#define SERVER(...)	ctx_from(WORDS(__VA_ARGS__), 1)
 
 static struct tls_ctx *
-client_ctx(struct tls_opts *t, const char *first, ...)
+ctx_from(const char *const *words, int server)
 {
-	const char	*w[12];
-	va_list		 ap;
-	int		 n = 0;
+	struct tls_opts	t;
 
-	va_start(ap, first);
-	for (w[n] = first; w[n] != NULL && n < 11; )
-		w[++n] = va_arg(ap, const char *);
-	va_end(ap);
-	w[n] = NULL;
-	opts_set(t, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8],
-	    w[9], w[10], (const char *)NULL);
-	return ctx_make(t, 0);
-}
-
-static struct tls_ctx *
-server_ctx(struct tls_opts *t, const char *first, ...)
-{
-	const char	*w[12];
-	va_list		 ap;
-	int		 n = 0;
-
-	va_start(ap, first);
-	for (w[n] = first; w[n] != NULL && n < 11; )
-		w[++n] = va_arg(ap, const char *);
-	va_end(ap);
-	w[n] = NULL;
-	opts_set(t, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8],
-	    w[9], w[10], (const char *)NULL);
-	return ctx_make(t, 1);
+	opts_set(&t, words);
+	return ctx_make(&t, server);
 }
 
 /* "--cert=DIR/NAME.crt" and the like, built on the fly. */
@@ -711,7 +691,7 @@ expect_fail(const char *what, struct tls_ctx *cc, const char *host,
     struct tls_ctx *sc, int who, const char *want)
 {
 	struct side	cl, sv;
-	struct side	*s = who == 0 ? &cl : &sv;
+	struct side	*s;
 
 	if (cc == NULL || sc == NULL) {
 		ok(0, "%s: contexts", what);
@@ -720,6 +700,7 @@ expect_fail(const char *what, struct tls_ctx *cc, const char *host,
 		return;
 	}
 	session(&cl, cc, host, &sv, sc, 0);
+	s = who == 0 ? &cl : &sv;
 	ok(s->state == -1 && s->st.code == SC_EX_PROTOCOL &&
 	    strstr(s->st.msg, want) != NULL, "%s: %s (76)", what, s->st.msg);
 	ok(ERR_peek_error() == 0, "%s: OpenSSL's error queue is empty after",
@@ -816,23 +797,18 @@ test_usage(void)
 	ok(t.min_version == TLS1_2_VERSION, "--tls-min 1.2");
 }
 
-/* tls_opts_check: options (NULL-ended) for a server or a client. */
-static void
-check_fails(const char *what, int server, const char *want, ...)
-{
-	struct tls_opts	 t;
-	struct status	 st;
-	const char	*w[12];
-	va_list		 ap;
-	int		 n = 0;
+/* tls_opts_check must refuse these options (NULL-ended) with want. */
+#define CHECK_FAILS(what, server, want, ...) \
+	check_fails((what), (server), (want), WORDS(__VA_ARGS__))
 
-	va_start(ap, want);
-	while (n < 11 && (w[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	w[n] = NULL;
-	opts_set(&t, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8],
-	    w[9], w[10], (const char *)NULL);
+static void
+check_fails(const char *what, int server, const char *want,
+    const char *const *words)
+{
+	struct tls_opts	t;
+	struct status	st;
+
+	opts_set(&t, words);
 	status_clear(&st);
 	ok(tls_opts_check(&t, server, &st) < 0 && st.code == SC_EX_USAGE &&
 	    strstr(st.msg, want) != NULL, "%s: %s", what, st.msg);
@@ -853,65 +829,65 @@ test_check(void)
 	tls_opts_init(&t);
 	ok(tls_opts_check(&t, 1, &st) == 0, "no TLS option at all: fine");
 
-	check_fails("--cert without --key", 1, "--cert needs --key",
+	CHECK_FAILS("--cert without --key", 1, "--cert needs --key",
 	    arg("cert", "good.crt"), NULL);
-	check_fails("--key without --cert", 0, "--key needs --cert",
+	CHECK_FAILS("--key without --cert", 0, "--key needs --cert",
 	    arg("key", "good.key"), NULL);
-	check_fails("a server without a certificate", 1, "needs --cert",
-	    (const char *)NULL);
-	check_fails("--self-signed with --cert", 1, "exclude each other",
+	CHECK_FAILS("a server without a certificate", 1, "needs --cert",
+	    NULL);
+	CHECK_FAILS("--self-signed with --cert", 1, "exclude each other",
 	    "self-signed", GOOD_SERVER, NULL);
-	check_fails("--pin on a server", 1, "--pin is for a TLS client",
+	CHECK_FAILS("--pin on a server", 1, "--pin is for a TLS client",
 	    "self-signed", pin_arg(read_pin("good")), NULL);
-	check_fails("--cafile on a server", 1, "--cafile is for a TLS client",
+	CHECK_FAILS("--cafile on a server", 1, "--cafile is for a TLS client",
 	    GOOD_SERVER, CA, NULL);
-	check_fails("--insecure on a server", 1, "--insecure is for",
+	CHECK_FAILS("--insecure on a server", 1, "--insecure is for",
 	    "self-signed", "insecure", NULL);
-	check_fails("--self-signed on a client", 0, "--self-signed is for a "
+	CHECK_FAILS("--self-signed on a client", 0, "--self-signed is for a "
 	    "TLS server", "self-signed", NULL);
-	check_fails("--client-ca on a client", 0, "--client-ca is for a TLS "
+	CHECK_FAILS("--client-ca on a client", 0, "--client-ca is for a TLS "
 	    "server", arg("client-ca", "ca.crt"), NULL);
-	check_fails("--insecure with --pin", 0, "exclude each other",
+	CHECK_FAILS("--insecure with --pin", 0, "exclude each other",
 	    "insecure", pin_arg(read_pin("good")), NULL);
-	check_fails("a key that does not match its certificate", 1,
+	CHECK_FAILS("a key that does not match its certificate", 1,
 	    "does not match the certificate", arg("cert", "good.crt"),
 	    arg("key", "client.key"), NULL);
-	check_fails("a client key that does not match", 0,
+	CHECK_FAILS("a client key that does not match", 0,
 	    "does not match the certificate", arg("cert", "client.crt"),
 	    arg("key", "good.key"), NULL);
-	check_fails("a missing certificate file", 1, "No such file or "
+	CHECK_FAILS("a missing certificate file", 1, "No such file or "
 	    "directory", arg("cert", "missing.crt"), arg("key", "good.key"),
 	    NULL);
-	check_fails("a missing key file", 1, "No such file or directory",
+	CHECK_FAILS("a missing key file", 1, "No such file or directory",
 	    arg("cert", "good.crt"), arg("key", "missing.key"), NULL);
-	check_fails("a directory as --cert", 1, "Is a directory",
+	CHECK_FAILS("a directory as --cert", 1, "Is a directory",
 	    arg("cert", "cadir"), arg("key", "good.key"), NULL);
-	check_fails("a file that is no certificate", 1, "--cert",
+	CHECK_FAILS("a file that is no certificate", 1, "--cert",
 	    arg("cert", "ext.cnf"), arg("key", "good.key"), NULL);
-	check_fails("a file that is no key", 1, "--key",
+	CHECK_FAILS("a file that is no key", 1, "--key",
 	    arg("cert", "good.crt"), arg("key", "good.crt"), NULL);
-	check_fails("an encrypted key: refused, no passphrase asked", 1,
+	CHECK_FAILS("an encrypted key: refused, no passphrase asked", 1,
 	    "no usable unencrypted PEM private key", arg("cert", "good.crt"),
 	    arg("key", "encrypted.key"), NULL);
-	check_fails("a --cafile that is no certificate", 0, "--cafile",
+	CHECK_FAILS("a --cafile that is no certificate", 0, "--cafile",
 	    arg("cafile", "ext.cnf"), NULL);
-	check_fails("a missing --cafile", 0, "No such file",
+	CHECK_FAILS("a missing --cafile", 0, "No such file",
 	    arg("cafile", "missing.crt"), NULL);
-	check_fails("a missing --client-ca", 1, "No such file", GOOD_SERVER,
+	CHECK_FAILS("a missing --client-ca", 1, "No such file", GOOD_SERVER,
 	    arg("client-ca", "missing.crt"), NULL);
-	check_fails("a --client-ca that is no certificate", 1, "--client-ca",
+	CHECK_FAILS("a --client-ca that is no certificate", 1, "--client-ca",
 	    GOOD_SERVER, arg("client-ca", "ext.cnf"), NULL);
-	check_fails("/dev/null as --cert", 1, "not a regular file",
+	CHECK_FAILS("/dev/null as --cert", 1, "not a regular file",
 	    "cert=/dev/null", arg("key", "good.key"), NULL);
 
-	opts_set(&t, GOOD_SERVER, arg("client-ca", "ca.crt"), NULL);
+	OPTS_SET(&t, GOOD_SERVER, arg("client-ca", "ca.crt"), NULL);
 	ok(tls_opts_check(&t, 1, &st) == 0, "server --cert --key "
 	    "--client-ca: fine");
-	opts_set(&t, arg("cafile", "cadir"), arg("cert", "client.crt"),
+	OPTS_SET(&t, arg("cafile", "cadir"), arg("cert", "client.crt"),
 	    arg("key", "client.key"), NULL);
 	ok(tls_opts_check(&t, 0, &st) == 0, "client --cafile DIR --cert "
 	    "--key: fine");
-	opts_set(&t, arg("cert", "chain.crt"), arg("key", "leaf.key"), NULL);
+	OPTS_SET(&t, arg("cert", "chain.crt"), arg("key", "leaf.key"), NULL);
 	ok(tls_opts_check(&t, 1, &st) == 0, "a chain file: fine");
 }
 
@@ -1160,6 +1136,8 @@ static int
 pinned_session(struct side *cl, struct side *sv, struct tls_ctx **cc,
     struct tls_ctx **sc, int tcp)
 {
+	side_init(cl, "client", -1);
+	side_init(sv, "server", -1);
 	*sc = SERVER("self-signed", NULL);
 	*cc = *sc != NULL ? CLIENT(pin_arg(tls_ctx_pin(*sc)), NULL) : NULL;
 	if (*cc == NULL)
@@ -1422,12 +1400,39 @@ test_isolation(void)
 	tls_ctx_free(sc);
 }
 
+/* Run argv[0] with argv, wait for it: its exit status, or -1. */
+static int
+run(char *const argv[])
+{
+	pid_t	pid = fork();
+	int	status;
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	return type == FTW_DP ? rmdir(path) : unlink(path);
+}
+
 static int
 make_certs(void)
 {
 	const char	*src = getenv("SC_SRCDIR");
 	const char	*given = getenv("SC_TLS_CERTS");
-	char		 cmd[600];
+	char		 script[512];
+	char		*argv[4];
 
 	if (given != NULL && given[0] != '\0') {
 		snprintf(certdir, sizeof certdir, "%.60s", given);
@@ -1440,10 +1445,13 @@ make_certs(void)
 		perror("mkdtemp");
 		return -1;
 	}
-	snprintf(cmd, sizeof cmd, "sh '%s/tests/helpers/tls-certs.sh' '%s'",
-	    src, certdir);
-	if (system(cmd) != 0) {
-		fprintf(stderr, "unit-tls: %s failed\n", cmd);
+	snprintf(script, sizeof script, "%s/tests/helpers/tls-certs.sh", src);
+	argv[0] = (char *)(uintptr_t)"sh";
+	argv[1] = script;
+	argv[2] = certdir;
+	argv[3] = NULL;
+	if (run(argv) != 0) {
+		fprintf(stderr, "unit-tls: sh %s %s failed\n", script, certdir);
 		return -1;
 	}
 	return 0;
@@ -1452,7 +1460,6 @@ make_certs(void)
 int
 main(void)
 {
-	char	cmd[128];
 	size_t	i;
 
 	if (make_certs() < 0) {
@@ -1480,11 +1487,9 @@ main(void)
 	test_isolation();
 	free(srcbuf[0]);
 	free(srcbuf[1]);
-	if (getenv("SC_TLS_CERTS") == NULL) {
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", certdir);
-		if (system(cmd) != 0)
-			diag("could not remove %s", certdir);
-	}
+	if (getenv("SC_TLS_CERTS") == NULL &&
+	    nftw(certdir, rm_one, 8, FTW_DEPTH | FTW_PHYS) != 0)
+		diag("could not remove %s", certdir);
 	printf("1..%d\n", ntest);
 	return nfail != 0;
 }
