@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 #endif
 
+#include "addr.h"
 #include "loop.h"
 #include "tls.h"
 
@@ -167,11 +168,9 @@ tls_opt(struct tls_opts *t, int id, const char *arg, struct status *st)
 		r = tls_opt_string(&t->cafile, id, arg, st);
 		break;
 	case OPT_SNI:
-		r = tls_opt_string(&t->sni, id, arg, st);
-		if (r == 0 && (strlen(arg) > 253 || strpbrk(arg, " \t/") ||
-		    arg[0] == '.'))
-			r = status_usage(st, "--sni '%.80s': not a host name",
-			    arg);
+		r = addr_host("--sni", arg, NULL, 0, st);
+		if (r == 0)
+			t->sni = arg;
 		break;
 	case OPT_CERT:
 		r = tls_opt_string(&t->cert, id, arg, st);

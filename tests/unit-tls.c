@@ -764,6 +764,8 @@ test_usage(void)
 		{ OPT_CAFILE, "", "empty value" },
 		{ OPT_CERT, "", "empty value" },
 		{ OPT_SNI, "a b", "not a host name" },
+		{ OPT_SNI, "", "empty host" },
+		{ OPT_SNI, "[::1", "unbalanced brackets" },
 	};
 	struct tls_opts	 t;
 	struct status	 st;
@@ -988,9 +990,24 @@ test_verify(void)
 	expect_fail("expired certificate", CLIENT(CA, NULL), "localhost",
 	    SERVER(arg("cert", "expired.crt"), arg("key", "expired.key"),
 	    NULL), 0, "certificate verify failed: certificate has expired");
-	expect_ok("IPv4 literal checked as an IP SAN, no SNI sent",
+	expect_ok("IPv4 literal checked as an IP SAN",
 	    CLIENT(CA, NULL), "127.0.0.1", SERVER(GOOD_SERVER, NULL),
 	    "peer CN=localhost", "no client certificate");
+	{
+		struct side	 cl, sv;
+		struct tls_ctx	*cc = CLIENT(CA, NULL);
+		char		 d[TLS_DESCRIBE_LEN] = "";
+
+		sc = SERVER(GOOD_SERVER, NULL);
+		if (session(&cl, cc, "127.0.0.1", &sv, sc, 0) == 0)
+			tls_conn_describe(sv.c, d, sizeof d);
+		ok(d[0] != '\0' && strstr(d, "SNI") == NULL, "an IP literal "
+		    "sends no SNI: server: %s", d);
+		side_free(&cl);
+		side_free(&sv);
+		tls_ctx_free(cc);
+		tls_ctx_free(sc);
+	}
 	expect_ok("IPv6 literal in brackets checked as an IP SAN",
 	    CLIENT(CA, NULL), "[::1]", SERVER(GOOD_SERVER, NULL), "TLSv1.3",
 	    "TLSv1.3");
