@@ -157,6 +157,18 @@ wait_listen() {
 	return 1
 }
 
+# settle PID: until PID has no child process left (a forking server's
+# children end after their connection), within 5 s, so that cpu_of()
+# counts them.
+settle() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[[ -z $(cat /proc/"$1"/task/*/children 2>/dev/null) ]] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # The CPU seconds (user + sys, reaped children too) of a running PID.
 cpu_of() {
 	awk -v t="$TICK" '{ sub(/.*\) /, ""); print ($12 + $13 + $14 + $15) / t }' \
@@ -168,6 +180,13 @@ median() {
 	[[ -s $WORK/res.$1.$2 ]] || return 1
 	sort -g "$WORK/res.$1.$2" | awk '{ v[NR] = $1 } END {
 		if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# ", N of M runs failed" when some did.
+fails() {
+	local n=0
+	[[ -s $WORK/res.$1.$2.fail ]] && n=$(wc -l <"$WORK/res.$1.$2.fail")
+	((n > 0)) && printf ' (%d of %d runs failed: %s)' "$n" "$RUNS" \
+		"$(sort -u "$WORK/res.$1.$2.fail" | head -n 1)"
 }
 fmt() { awk -v v="$1" -v d="${2:-2}" 'BEGIN { printf "%.*f", d, v }'; }
 fsum() { awk '{ s += $1 } END { printf "%.4f", s }'; }
@@ -324,6 +343,14 @@ bulk_run() {
 	record bulk "$tool.cpu" "$(awk -v g="$g" -v c="$cpu" 'BEGIN { print c / g }')"
 }
 
+# Why the last bulk run failed: the first line of the two ends' errors.
+bulk_why() {
+	local m
+	m=$(cat "$WORK/bulk-server.err" "$WORK/bulk-client.err" 2>/dev/null |
+		grep -v '^Command exited' | head -n 1)
+	echo "${m:-non-zero exit}" | tr '|' '/'
+}
+
 scenario_bulk() {
 	local r tool tools=()
 	((SC_CONNECT && SC_LISTEN)) && tools+=(sockcat) ||
@@ -332,14 +359,15 @@ scenario_bulk() {
 	for ((r = 0; r < RUNS; r++)); do
 		for tool in "${tools[@]}"; do
 			note "bulk: $tool, run $((r + 1))"
-			bulk_run "$tool" || note "bulk: $tool run $((r + 1)) failed"
+			bulk_run "$tool" || { note "bulk: $tool run $((r + 1)) failed"
+				record bulk "$tool.fail" "$(bulk_why)"; }
 		done
 	done
 	for tool in "${tools[@]}"; do
 		local g c
 		g=$(median bulk "$tool.gibs") && c=$(median bulk "$tool.cpu") &&
-			row "| bulk | $tool | $(fmt "$g") GiB/s | $(fmt "$c") CPU s/GiB |" ||
-			row "| bulk | $tool | failed | |"
+			row "| bulk | $tool$(fails bulk "$tool") | $(fmt "$g") GiB/s | $(fmt "$c") CPU s/GiB |" ||
+			row "| bulk | $tool$(fails bulk "$tool") | failed | |"
 	done
 }
 
@@ -385,6 +413,7 @@ hs_run() {
 	out=$(timeout $((HS_SECS + 30)) openssl s_time -connect "127.0.0.1:$p" \
 		-new -time "$HS_SECS" 2>&1)
 	t1=$(now_us)
+	settle "$HS_PID"
 	c1=$(cpu_of "$HS_PID")
 	stop_pid "$HS_PID"
 	n=$(sed -n 's/^\([0-9][0-9]*\) connections in .* real seconds.*/\1/p' <<<"$out" | head -n 1)
@@ -404,15 +433,16 @@ scenario_handshake() {
 	for ((r = 0; r < RUNS; r++)); do
 		for tool in "${tools[@]}"; do
 			note "handshake: $tool, run $((r + 1))"
-			hs_run "$tool" || note "handshake: $tool run $((r + 1)) failed"
+			hs_run "$tool" || { note "handshake: $tool run $((r + 1)) failed"
+				record hs "$tool.fail" "see the log"; }
 		done
 	done
 	stop_pid "$SINK_PID"
 	for tool in "${tools[@]}"; do
 		local h c
 		h=$(median hs "$tool.rate") && c=$(median hs "$tool.cpu") &&
-			row "| handshake | $tool ($(cat "$WORK/cipher.$tool")) | $(fmt "$h" 0) handshakes/s | $(fmt "$c" 3) server CPU ms/handshake |" ||
-			row "| handshake | $tool | failed | |"
+			row "| handshake | $tool ($(cat "$WORK/cipher.$tool"))$(fails hs "$tool") | $(fmt "$h" 0) handshakes/s | $(fmt "$c" 3) server CPU ms/handshake |" ||
+			row "| handshake | $tool$(fails hs "$tool") | failed | |"
 	done
 }
 
@@ -450,6 +480,7 @@ fw_run() {
 	done
 	for i in "${pids[@]}"; do wait "$i" || rc=1; done
 	t1=$(now_us)
+	settle "$FW_PID"
 	c1=$(cpu_of "$FW_PID")
 	stop_pid "$FW_PID"
 	((rc == 0)) || return 1
@@ -468,15 +499,16 @@ scenario_forward() {
 	for ((r = 0; r < RUNS; r++)); do
 		for tool in "${tools[@]}"; do
 			note "forward: $tool, run $((r + 1))"
-			fw_run "$tool" || note "forward: $tool run $((r + 1)) failed"
+			fw_run "$tool" || { note "forward: $tool run $((r + 1)) failed"
+				record fw "$tool.fail" "a client or the terminator failed"; }
 		done
 	done
 	stop_pid "$SINK_PID"
 	for tool in "${tools[@]}"; do
 		local g c
 		g=$(median fw "$tool.gibs") && c=$(median fw "$tool.cpu") &&
-			row "| forward x$STREAMS | $tool | $(fmt "$g") GiB/s | $(fmt "$c") terminator CPU s/GiB |" ||
-			row "| forward x$STREAMS | $tool | failed | |"
+			row "| forward x$STREAMS | $tool$(fails fw "$tool") | $(fmt "$g") GiB/s | $(fmt "$c") terminator CPU s/GiB |" ||
+			row "| forward x$STREAMS | $tool$(fails fw "$tool") | failed | |"
 	done
 }
 
