@@ -45,6 +45,18 @@ enum {
 	OPT_SEND_ONLY,
 	OPT_RECV_ONLY,
 	OPT_WAIT_STDIN,
+	/* TLS: rows in tls.h, handled by tls_opt() */
+	OPT_TLS,
+	OPT_CAFILE,
+	OPT_SNI,
+	OPT_PIN,
+	OPT_INSECURE,
+	OPT_ALPN,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_SELF_SIGNED,
+	OPT_CLIENT_CA,
+	OPT_TLS_MIN,
 	OPT_CMD = 300
 };
 
