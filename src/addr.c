@@ -75,8 +75,6 @@ static int
 addr_gai_code(int err)
 {
 	switch (err) {
-	case EAI_SYSTEM:
-		return status_errno_code(errno, SC_EX_NOHOST);
 	case EAI_MEMORY:
 		return SC_EX_OSERR;
 	default:
@@ -85,48 +83,74 @@ addr_gai_code(int err)
 }
 
 int
+addr_query_init(struct addr_query *q, const char *host, uint16_t port,
+    int family, int socktype, int flags, struct status *st)
+{
+	memset(q, 0, sizeof *q);
+	q->hints.ai_family = family;
+	q->hints.ai_socktype = socktype == SOCK_SEQPACKET ? SOCK_STREAM :
+	    socktype;
+	q->hints.ai_flags = AI_NUMERICSERV;
+	if (flags & ADDR_PASSIVE)
+		q->hints.ai_flags |= AI_PASSIVE;
+	snprintf(q->serv, sizeof q->serv, "%u", (unsigned)port);
+	if (host == NULL)
+		return 0;
+	if (addr_host("HOST", host, q->host, sizeof q->host, st) < 0)
+		return -1;
+	q->has_host = 1;
+	q->literal = addr_literal_family(q->host);
+	if (q->literal != 0 && family != AF_UNSPEC && q->literal != family)
+		return status_usage(st, "'%s' is an %s address but %s was "
+		    "given", q->host, q->literal == AF_INET ? "IPv4" : "IPv6",
+		    family == AF_INET ? "-4" : "-6");
+	if (q->literal == 0 && (flags & ADDR_NUMERIC))
+		return status_usage(st, "'%s': not a numeric address (-n "
+		    "forbids names)", q->host);
+	/* Literals never reach the name service. */
+	if (q->literal != 0)
+		q->hints.ai_flags |= AI_NUMERICHOST;
+	return 0;
+}
+
+int
+addr_query_numeric(const struct addr_query *q)
+{
+	return !q->has_host || q->literal != 0;
+}
+
+int
+addr_query_run(const struct addr_query *q, struct addrinfo **res,
+    struct status *st)
+{
+	const char	*host = q->has_host ? q->host : NULL;
+	char		 ebuf[128];
+	int		 err, saved;
+
+	*res = NULL;
+	err = getaddrinfo(host, q->serv, &q->hints, res);
+	if (err == 0)
+		return 0;
+	saved = errno;
+	*res = NULL;
+	/* strerror_r, not strerror: this may run on the resolver's thread. */
+	if (err == EAI_SYSTEM)
+		return status_set(st, status_errno_code(saved, SC_EX_NOHOST),
+		    "%s: %s", host != NULL ? host : "*",
+		    strerror_r(saved, ebuf, sizeof ebuf));
+	return status_set(st, addr_gai_code(err), "%s: %s",
+	    host != NULL ? host : "*", gai_strerror(err));
+}
+
+int
 addr_resolve(const char *host, uint16_t port, int family, int socktype,
     int flags, struct addrinfo **res, struct status *st)
 {
-	struct addrinfo	hints;
-	char		name[ADDR_HOST_MAX + 1], serv[8];
-	int		lit = 0, err;
+	struct addr_query	q;
 
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = family;
-	hints.ai_socktype = socktype == SOCK_SEQPACKET ? SOCK_STREAM :
-	    socktype;
-	hints.ai_flags = AI_NUMERICSERV;
-	if (flags & ADDR_PASSIVE)
-		hints.ai_flags |= AI_PASSIVE;
-	snprintf(serv, sizeof serv, "%u", (unsigned)port);
-	if (host != NULL) {
-		if (addr_host("HOST", host, name, sizeof name, st) < 0)
-			return -1;
-		host = name;
-		lit = addr_literal_family(host);
-		if (lit != 0 && family != AF_UNSPEC && lit != family)
-			return status_usage(st, "'%s' is an %s address but %s "
-			    "was given", host, lit == AF_INET ? "IPv4" :
-			    "IPv6", family == AF_INET ? "-4" : "-6");
-		if (lit == 0 && (flags & ADDR_NUMERIC))
-			return status_usage(st, "'%s': not a numeric address "
-			    "(-n forbids names)", host);
-		/* Literals never reach the name service. */
-		if (lit != 0)
-			hints.ai_flags |= AI_NUMERICHOST;
-	}
-	err = getaddrinfo(host, serv, &hints, res);
-	if (err != 0) {
-		int saved = errno;
-
-		if (err == EAI_SYSTEM)
-			return status_set(st, addr_gai_code(err), "%s: %s",
-			    host != NULL ? host : "*", strerror(saved));
-		return status_set(st, addr_gai_code(err), "%s: %s",
-		    host != NULL ? host : "*", gai_strerror(err));
-	}
-	return 0;
+	if (addr_query_init(&q, host, port, family, socktype, flags, st) < 0)
+		return -1;
+	return addr_query_run(&q, res, st);
 }
 
 int

@@ -40,6 +40,36 @@ int	addr_resolve(const char *host, uint16_t port, int family, int socktype,
 	    int flags, struct addrinfo **res, struct status *st);
 
 /*
+ * A lookup checked by addr_query_init() and not yet run: what
+ * addr_resolve() does in two steps, so that the lookup alone can run on
+ * another thread (resolve.c).  Plain data: copy it freely.
+ */
+struct addr_query {
+	char		 host[ADDR_HOST_MAX + 1];	/* without brackets */
+	int		 has_host;	/* 0: the wildcard (host NULL) */
+	int		 literal;	/* AF_INET/AF_INET6 of a literal, or 0 */
+	char		 serv[8];	/* the port, in decimal */
+	struct addrinfo	 hints;
+};
+
+/*
+ * Check host, port, family and flags as addr_resolve() does, asking
+ * nobody.  Returns 0, or -1 with addr_resolve()'s usage status (64).
+ */
+int	addr_query_init(struct addr_query *q, const char *host, uint16_t port,
+	    int family, int socktype, int flags, struct status *st);
+
+/* 1 when running q asks no name service: a literal or the wildcard. */
+int	addr_query_numeric(const struct addr_query *q);
+
+/*
+ * Run q (getaddrinfo; safe on any thread).  Returns 0 and *res
+ * (freeaddrinfo it), or -1 with *res NULL and st: 68 not resolved.
+ */
+int	addr_query_run(const struct addr_query *q, struct addrinfo **res,
+	    struct status *st);
+
+/*
  * Check a Unix socket PATH ("@name" is abstract): non-empty and short
  * enough for sun_path, else a usage status naming what.
  */

@@ -9,6 +9,7 @@
 
 #include "addr.h"
 #include "cmd.h"
+#include "dial.h"
 #include "log.h"
 #include "opt.h"
 #include "relay.h"
@@ -48,6 +49,22 @@ connect_opt(void *ctx, int id, const char *arg, struct status *st)
 	if (relay_opt(ro, id))
 		return 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
+}
+
+/*
+ * Each connect attempt: at -v when HOST has several addresses (Happy
+ * Eyeballs at work), at -vv always; "connected to" is said below.
+ */
+static void
+connect_attempt(void *arg, const struct sock_attempt *a)
+{
+	char	buf[2 * ADDR_STRLEN + SC_STATUS_MSG];
+
+	(void)arg;
+	if (a->what == SOCK_ATTEMPT_OK)
+		return;
+	log_info(a->of > 1 ? LOG_VERBOSE : LOG_DEBUG, "%s",
+	    dial_attempt_str(a, buf, sizeof buf));
 }
 
 /* Connect and relay the one session. */
@@ -104,6 +121,7 @@ connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 	if (relay_opts_check(&ro, &st) < 0)
 		return log_status(&st);
 	ro.idle_ms = o.idle_ms;
+	o.attempt = connect_attempt;
 	if (connect_run(&o, host, &ro, &st) < 0)
 		return log_status(&st);
 	return SC_EX_OK;

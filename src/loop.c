@@ -198,7 +198,7 @@ loop_timer_at(struct loop *l, struct loop_timer *t, int64_t when_ms,
 	}
 	if (l->nheap == l->heapcap) {
 		n = l->heapcap == 0 ? 64 : l->heapcap * 2;
-		nh = realloc(l->heap, n * sizeof *nh);
+		nh = realloc(l->heap, n * sizeof(struct loop_timer *));
 		if (nh == NULL)
 			return status_errno(st, ENOMEM, SC_EX_OSERR, "timer");
 		l->heap = nh;

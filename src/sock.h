@@ -13,6 +13,28 @@
 
 #include "status.h"
 
+/*
+ * One step of a client's connect (dial.c), for a command that wants to
+ * log it (-v): modules say what happened, commands decide what to print.
+ */
+enum sock_attempt_what {
+	SOCK_ATTEMPT_START,	/* a connect to addr begins */
+	SOCK_ATTEMPT_FAIL,	/* it failed: err, reason */
+	SOCK_ATTEMPT_LOST,	/* it was closed: winner connected first */
+	SOCK_ATTEMPT_OK		/* it connected */
+};
+
+struct sock_attempt {
+	enum sock_attempt_what	 what;
+	const char		*addr;		/* "[::1]:8009", or a Unix path */
+	int			 err;		/* FAIL: errno (ETIMEDOUT at -w) */
+	const char		*reason;	/* FAIL: "addr: what went wrong" */
+	const char		*winner;	/* LOST: who connected */
+	size_t			 n, of;		/* attempt n (from 1) of `of` */
+};
+
+typedef void (*sock_attempt_cb)(void *arg, const struct sock_attempt *a);
+
 /* The shared network options of SPEC's table, filled by opt_net(). */
 struct sock_opts {
 	int		 socktype;	/* SOCK_STREAM or SOCK_DGRAM (command) */
@@ -38,6 +60,8 @@ struct sock_opts {
 	int		 seqpacket;	/* --seqpacket (with -U) */
 	int		 broadcast;	/* udp-send --broadcast: SO_BROADCAST */
 	int		 ttl;		/* udp-send --ttl: 0 kernel's, 1-255 */
+	sock_attempt_cb	 attempt;	/* told of each connect attempt */
+	void		*attempt_arg;
 };
 
 /* A bound (and, for streams, listening) socket. */
@@ -81,11 +105,12 @@ int	sock_accept(const struct sock_listener *l, const struct sock_opts *o,
 	    socklen_t *peerlen, struct status *st);
 
 /*
- * Connect to host:port (every resolved address in order, all within -w)
- * or to -U PATH, with -s/--source-port bound first and the socket options
- * applied.  A Unix datagram client is first bound to an autobind abstract
- * name so that it can be answered.  Returns a blocking fd, or -1 with st
- * (68, 69, 71, 75, 77).
+ * Connect to host:o->remote_port or to -U PATH: dial_blocking() (dial.h),
+ * kept here as the name the one-shot commands know.  Happy Eyeballs over
+ * every resolved address, all within -w, -s/--source-port bound first,
+ * the socket options applied, o->attempt told of each attempt; a Unix
+ * datagram client is bound to an autobind abstract name so that it can
+ * be answered.  Returns a blocking fd, or -1 with st (68, 69, 71, 75, 77).
  */
 int	sock_connect(const struct sock_opts *o, const char *host,
 	    struct status *st);
