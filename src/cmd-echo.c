@@ -697,6 +697,7 @@ echo_main(const struct sc_cmd *cmd, int argc, char **argv)
 	e.count = -1;
 	status_clear(&st);
 	sock_opts_init(&e.o, SOCK_STREAM, "tcp");
+	e.o.activate = 1;
 	first = opt_parse(cmd, argc, argv, &e.o, echo_opt, &e, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;

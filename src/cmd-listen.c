@@ -151,6 +151,7 @@ listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 	status_clear(&st);
 	memset(&a, 0, sizeof a);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
+	o.activate = 1;
 	first = opt_parse(cmd, argc, argv, &o, listen_opt, &a, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;

@@ -366,7 +366,8 @@ opt_listener_operands(struct sock_opts *o, int argc, char **argv, int first,
 	}
 	if (first < argc)
 		return opt_extra(argv, first, st);
-	if (!o->port_set)
+	/* A socket inherited by socket activation needs no port. */
+	if (!o->port_set && !(o->activate && sock_activation_present()))
 		return status_usage(st, "a port is needed: -p PORT, PORT or "
 		    "-U PATH");
 	return 0;

@@ -12,7 +12,7 @@ load helpers/common
 setup() { sc_setup; }
 teardown() { sc_teardown; }
 
-COMMANDS=(listen connect udp-send udp-recv echo)
+COMMANDS=(listen connect udp-send udp-recv echo forward)
 LISTENERS=(listen udp-recv echo)
 CLIENTS=(connect udp-send)
 
@@ -71,7 +71,7 @@ top_error() {
 	done
 }
 
-@test "cli: --help, -h and 'help' list the five commands, one line each, on stdout" {
+@test "cli: --help, -h and 'help' list every command, one line each, on stdout" {
 	local opt cmd
 	for opt in --help -h help; do
 		run -0 --separate-stderr "$SOCKCAT" $opt
@@ -83,7 +83,7 @@ top_error() {
 				return 1
 			}
 		done
-		[ "$(printf '%s\n' "${lines[@]}" | grep -c '^  [a-z]')" -eq 5 ]
+		[ "$(printf '%s\n' "${lines[@]}" | grep -c '^  [a-z]')" -eq "${#COMMANDS[@]}" ]
 	done
 	[ "$("$SOCKCAT" help)" = "$("$SOCKCAT" --help)" ]
 }

@@ -255,3 +255,19 @@ make_mib() {
 	run -64 "$SOCKCAT" echo -c 0 -p 0
 	run -64 "$SOCKCAT" echo -m abc -p 0
 }
+
+@test "echo: socket activation: serves the inherited socket; -p must match it" {
+	sc_bg A /dev/null python3 "$BATS_TEST_DIRNAME/helpers/activate.py" \
+	    "$SC_TMP/aport" "$SOCKCAT" echo -v
+	sc_wait_file "$SC_TMP/A.err" 'listening on'
+	local aport
+	aport=$(cat "$SC_TMP/aport")
+	run -0 python3 "$CLIENT" many "127.0.0.1:$aport" 3 100
+	# Variables for another pid are ignored, and a -p of another port is
+	# refused.
+	run -64 --separate-stderr env LISTEN_PID=1 LISTEN_FDS=1 "$SOCKCAT" echo
+	[[ "$stderr" == *"a port is needed"* ]]
+	run -64 --separate-stderr python3 "$BATS_TEST_DIRNAME/helpers/activate.py" \
+	    "$SC_TMP/bport" "$SOCKCAT" echo -p 1
+	[[ "$stderr" == *"port 1 does not match the inherited socket"* ]]
+}

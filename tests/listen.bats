@@ -350,7 +350,8 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 		sleep 0.1
 	done
 	cmp "$SC_TMP/data.in" "$SC_TMP/L.out"
-	[ "$(grep -c 'connection from' "$SC_TMP/L.err")" -eq 3 ]
+	[ "$(grep -c 'connection from' "$SC_TMP/L.err")" -eq 3 ] ||
+	    { cat "$SC_TMP/L.err"; return 1; }
 	# Still there: -k keeps the socket bound.
 	kill -0 "$SC_LAST_PID"
 	run -0 timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port" </dev/null
@@ -514,4 +515,16 @@ s.recv(10)' "$sock"
 		--rcvbuf 0 -p 0
 		--keepalive=abc -p 0
 	EOF
+}
+
+@test "listen: socket activation: the inherited socket, no port; not passed on" {
+	sc_bg L /dev/null python3 "$BATS_TEST_DIRNAME/helpers/activate.py" \
+	    "$SC_TMP/aport" "$SOCKCAT" listen -v
+	sc_wait_file "$SC_TMP/L.err" 'listening on'
+	local aport
+	aport=$(cat "$SC_TMP/aport")
+	echo hello | timeout 10 "$SOCKCAT" connect 127.0.0.1 "$aport"
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(cat "$SC_TMP/L.out")" = hello ]
+	grep -q "listening on 127.0.0.1:$aport" "$SC_TMP/L.err"
 }
