@@ -707,8 +707,9 @@ pair_dir_end(struct pair_dir *dr)
 	if (dst->wfd >= 0 && !(dst->flags & PAIR_NO_HALFCLOSE) &&
 	    pair_half_close(p, !dr->d) < 0)
 		return;
+	/* --send-only discards what comes back: it never decides for up. */
 	if (!up->done && (dst->flags & PAIR_GIVEUP) && !p->opts.wait_stdin &&
-	    p->counts.in[dr->d] > 0) {
+	    !p->opts.send_only && p->counts.in[dr->d] > 0) {
 		if (dst->flags & PAIR_TTY)
 			pair_give_up(up);
 		else if (pair_in_idle(up)) {

@@ -99,7 +99,8 @@ greet() {
 	run -0 --separate-stderr timeout 20 bash -c '{ sleep "$1"; head -c 1M /dev/zero; } |
 	    "$2" connect -v "${@:4}" 127.0.0.1 "$3"' _ "$delay" "$SOCKCAT" \
 	    "$port" "$@"
-	[ "$output" = hello ]
+	# --send-only discards the greeting; everything else prints it.
+	[[ " $* " == *" --send-only "* ]] || [ "$output" = hello ]
 }
 
 @test "connect: a greeting server: a producer within the first second is sent whole" {
@@ -116,6 +117,12 @@ greet() {
 
 @test "connect: --wait-stdin sends a producer 2 s late to a greeting server whole" {
 	greet 2 --wait-stdin
+	[ "$(sc_wait_rc S)" = 0 ]
+	[ "$(cat "$SC_TMP/S.out")" = 1048576 ]
+}
+
+@test "connect: --send-only never gives up stdin, whatever the peer sent" {
+	greet 1.5 --send-only
 	[ "$(sc_wait_rc S)" = 0 ]
 	[ "$(cat "$SC_TMP/S.out")" = 1048576 ]
 }
