@@ -223,10 +223,11 @@ forward_sides(struct fwd *f, int argc, char **argv, int first,
 static void
 forward_conn_unlink(struct fwd *f, struct fwd_conn *c)
 {
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
+	/* Decided by identity, so the head never keeps a freed c. */
+	if (f->conns == c)
 		f->conns = c->next;
+	else if (c->prev != NULL)
+		c->prev->next = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 	c->prev = c->next = NULL;
@@ -428,14 +429,15 @@ forward_peer_find(struct fwd *f, const struct sockaddr_storage *a,
 static void
 forward_peer_unlist(struct fwd *f, struct fwd_peer *u)
 {
-	if (u->prev != NULL)
-		u->prev->next = u->next;
-	else
+	/* Decided by identity, so head and tail never keep a freed u. */
+	if (f->head == u)
 		f->head = u->next;
-	if (u->next != NULL)
-		u->next->prev = u->prev;
-	else
+	else if (u->prev != NULL)
+		u->prev->next = u->next;
+	if (f->tail == u)
 		f->tail = u->prev;
+	else if (u->next != NULL)
+		u->next->prev = u->prev;
 	u->prev = u->next = NULL;
 }
 
@@ -639,7 +641,7 @@ forward_udp_setup(struct fwd *f, struct status *st)
 	    f->to.source_port, f->res->ai_family, SOCK_DGRAM, ADDR_PASSIVE |
 	    (f->to.numeric ? ADDR_NUMERIC : 0), &f->src, st) < 0)
 		return -1;
-	f->buckets = calloc(FWD_UDP_BUCKETS, sizeof *f->buckets);
+	f->buckets = calloc(FWD_UDP_BUCKETS, sizeof(struct fwd_peer *));
 	if (f->buckets == NULL)
 		return status_errno(st, ENOMEM, SC_EX_OSERR, "clients");
 	if ((f->dg = loop_dgrams_new(st)) == NULL)
@@ -686,11 +688,18 @@ forward_setup(struct fwd *f, struct status *st)
 static void
 forward_cleanup(struct fwd *f)
 {
+	struct fwd_conn	*c, *cnext;
+	struct fwd_peer	*u, *unext;
+
 	/* Pairs cut short by a stop signal are reset, not ended. */
-	while (f->conns != NULL)
-		forward_conn_free(f->conns, 1);
-	while (f->head != NULL)
-		forward_peer_free(f, f->head, "stopped");
+	for (c = f->conns; c != NULL; c = cnext) {
+		cnext = c->next;
+		forward_conn_free(c, 1);
+	}
+	for (u = f->head; u != NULL; u = unext) {
+		unext = u->next;
+		forward_peer_free(f, u, "stopped");
+	}
 	accept_free(&f->acc);
 	if (f->loop != NULL)
 		loop_timer_stop(f->loop, &f->expire);
