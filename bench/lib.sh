@@ -421,7 +421,7 @@ load_of() { [[ $1 == direct ]] && echo "$FWDLOAD" || echo "$LOAD"; }
 pair_stream() {
 	local key=$1 n=$2 r t gibs bytes cpu= bound
 	bound=$((60 + SIZE_B / (10 << 20)))
-	echo "== $n stream(s) at once, $SIZE in all, client -> $RELAY -> target (sendfile in, splice to /dev/null)"
+	echo "== $n stream(s) at once, $SIZE in all, client -> $RELAY -> target (sendfile in, splice to /dev/null; timed from when all are up)"
 	for ((r = 1; r <= RUNS; r++)); do
 		for t in "${TOOL_LIST[@]}"; do
 			if ! pair_run "$(load_of "$t")" "$t" stream "$bound" -n "$n" -s "$SIZE_B"; then
@@ -435,8 +435,8 @@ pair_stream() {
 				cpu=$(cpu_per "$P_CPU" "$(gib_of "$bytes")" 1)
 				record "${key}_cpu" "$t" "$cpu"
 			fi
-			printf '  [%d/%d] %-10s %s GiB/s  %s CPU %s s/GiB  (load CPU %s s; %s bytes arrived)\n' \
-				"$r" "$RUNS" "$t" "$gibs" "$RELAY" "${cpu:-–}" "$(field "$P_LINE" cpu)" "$bytes"
+			printf '  [%d/%d] %-10s %s GiB/s  %s CPU %s s/GiB  (%s bytes arrived; setup %s s, not timed; load CPU %s s)\n' \
+				"$r" "$RUNS" "$t" "$gibs" "$RELAY" "${cpu:-–}" "$bytes" "$(field "$P_LINE" setup)" "$(field "$P_LINE" cpu)"
 			cpu=
 		done
 	done

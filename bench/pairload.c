@@ -54,6 +54,7 @@ enum pl_state {
 	ST_CONNECTING,
 	ST_HS_SEND,		/* a handshake request going out */
 	ST_HS_READ,		/* its reply coming in */
+	ST_READY,		/* stream: up, waiting for the others */
 	ST_SEND,		/* the payload going out */
 	ST_READ,		/* the answer coming in, then EOF */
 	ST_HOLD,		/* an idle pair */
@@ -118,6 +119,10 @@ struct pl_run {
 	unsigned long long		 t_bytes;	/* at the target */
 	unsigned long long		 c_bytes;	/* sent by clients */
 	double				 t0, deadline, stop_at;
+	double				 setup;		/* stream: seconds */
+	long				 ready;		/* stream: up */
+	double				 ready_at;
+	int				 sending;	/* stream: started */
 	int				 stopping;
 	int				 said;
 };
@@ -143,7 +148,8 @@ pl_usage(FILE *f, const char *prog, const struct pl_handshake *hs)
 "arrives is counted at either end.\n%s\n"
 "\n"
 "  -m MODE   stream: N streams at once carry SIZE bytes in all, then\n"
-"              half-close and wait for EOF\n"
+"              half-close and wait for EOF; they start together once all\n"
+"              are up, and the clock with them\n"
 "            rr: sessions of a -q byte request and an -a byte response\n"
 "              (the target answers and closes; the client closes once\n"
 "              it has the answer), CONC at once, for -d seconds (default)\n"
@@ -169,7 +175,7 @@ pl_usage(FILE *f, const char *prog, const struct pl_handshake *hs)
 "\n"
 "Prints one line on stdout:\n"
 "  stream: mode=stream streams=N bytes=B received=B seconds=S gibs=G\n"
-"          errors=E cpu=S\n"
+"          setup=S errors=E cpu=S\n"
 "  rr:     mode=rr conns=N seconds=S rate=R errors=E timeouts=T cpu=S\n"
 "  idle:   mode=idle pairs=N held=H seconds=S errors=E cpu=S\n"
 "(cpu: this program's own user+system seconds).  Status 0 when every\n"
@@ -570,7 +576,15 @@ pl_client_payload(struct pl_run *R, struct pl_conn *c)
 {
 	switch (R->o->mode) {
 	case PL_STREAM:
-		/* want was set when the slot was given its share */
+		/* want was set when the slot was given its share; the
+		 * streams start together once all are up. */
+		if (!R->sending) {
+			c->state = ST_READY;
+			pl_watch(R, c, 0);
+			if (++R->ready == R->nslots)
+				R->ready_at = bench_now_sec();
+			return;
+		}
 		break;
 	case PL_RR:
 		c->want = R->o->req;
@@ -1026,6 +1040,31 @@ pl_setup(struct pl_run *R)
 	fcntl(R->pipefd[1], F_SETPIPE_SZ, PL_CHUNK);
 }
 
+/* stream: once every stream is up and the relay has opened each towards
+ * the target (or a second later: a relay may connect only when the first
+ * bytes come), they all start sending, and the clock starts.  So the
+ * figure is the relay's moving of data, not its accepting: a relay with a
+ * small listen backlog that falls behind while the first streams run
+ * would otherwise be timed on the kernel's SYN retransmissions. */
+static void
+pl_stream_start(struct pl_run *R, double now)
+{
+	long	i;
+
+	if (R->sending || R->ready < R->nslots ||
+	    (R->t_accepted < R->nslots && now - R->ready_at < 1))
+		return;
+	R->sending = 1;
+	R->setup = now - R->t0;
+	R->t0 = now;
+	for (i = 0; i < R->nslots; i++) {
+		if (R->slots[i].state != ST_READY)
+			continue;
+		R->slots[i].state = ST_SEND;
+		pl_client_send(R, &R->slots[i]);
+	}
+}
+
 /* Give the free slots new work while the mode wants it. */
 static void
 pl_fill(struct pl_run *R, double now)
@@ -1115,6 +1154,8 @@ pl_pump(struct pl_run *R, double until, int work)
 			return;
 		if (work)
 			pl_fill(R, now);
+		if (work && R->o->mode == PL_STREAM)
+			pl_stream_start(R, now);
 		if (now - last_expire > 0.1) {
 			pl_expire(R, now);
 			last_expire = now;
@@ -1223,10 +1264,10 @@ pl_report(struct pl_run *R, double secs, double cpu)
 			R->errors++;
 		}
 		printf("mode=stream streams=%ld bytes=%llu received=%llu "
-		    "seconds=%.6f gibs=%.4f errors=%ld cpu=%.3f\n", R->nslots,
-		    R->c_bytes, R->t_bytes, secs,
+		    "seconds=%.6f gibs=%.4f setup=%.3f errors=%ld cpu=%.3f\n",
+		    R->nslots, R->c_bytes, R->t_bytes, secs,
 		    secs > 0 ? (double)R->t_bytes / 1073741824.0 / secs : 0,
-		    R->errors, cpu);
+		    R->setup, R->errors, cpu);
 		break;
 	case PL_RR:
 		printf("mode=rr conns=%ld seconds=%.6f rate=%.1f errors=%ld "
@@ -1274,7 +1315,7 @@ pl_main(int argc, char **argv, const char *prog, const struct pl_handshake *hs)
 	R.t0 = bench_now_sec();
 	R.stop_at = R.t0 + o.duration;
 	pl_pump(&R, R.deadline, 1);
-	secs = bench_now_sec() - R.t0;
+	secs = bench_now_sec() - R.t0;	/* stream: since they all started */
 	if (o.mode == PL_IDLE && R.ok == R.nslots && R.errors == 0) {
 		printf("HOLDING pairs=%ld\n", R.ok);
 		fflush(stdout);
