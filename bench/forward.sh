@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/forward.sh: 'sockcat forward' against haproxy, socat, ncat and
-# rinetd, side by side (issue 11).
+# bench/forward.sh: 'sockcat forward' against haproxy, socat, ncat, rinetd
+# and redir, side by side (issue 11).
 #
 # Through each forwarder, to a target on loopback that bench/sc-fwd-load
 # runs in the same process as its clients: one stream, N streams at once,
@@ -21,8 +21,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 usage() {
 	cat <<EOF
 usage: $prog [OPTIONS]
-Benchmark 'sockcat forward' against haproxy, socat, ncat and rinetd on
-loopback.
+Benchmark 'sockcat forward' against haproxy, socat, ncat, rinetd and redir
+on loopback.
 
   -n RUNS             runs of each scenario and tool (default 5)
   --quick             for development: 256M streams, 1 s connection runs,
@@ -33,7 +33,7 @@ loopback.
                       script's directory)
   --only LIST         scenarios, comma-separated (default all):
                       stream,streams,rr,idle
-  --anchors LIST      default haproxy,socat,ncat,rinetd
+  --anchors LIST      default haproxy,socat,ncat,rinetd,redir
   --size SIZE         bytes of the one stream, and of the N streams in all
                       (default 2G)
   --streams N         streams at once in 'streams' (default 100)
@@ -42,7 +42,7 @@ loopback.
   --pairs N           idle pairs (default 10000; fewer when the open-file
                       limit cannot hold them)
   --max-procs N       a forwarder with processes per connection (socat,
-                      ncat) holds at most N processes of idle pairs
+                      ncat, redir) holds at most N processes of idle pairs
                       (default 2000); its memory per pair is measured there
   --no-direct         leave out the reference line without a forwarder
   --netns, --no-netns run in a private network namespace (default), or in
@@ -63,7 +63,7 @@ SOCKCAT=./src/sockcat
 TOOLS=./bench
 [[ -x $TOOLS/sc-fwd-load ]] || TOOLS=$here
 ONLY=stream,streams,rr,idle
-ANCHORS=haproxy,socat,ncat,rinetd
+ANCHORS=haproxy,socat,ncat,rinetd,redir
 SIZE=2G
 STREAMS=100
 RR_SECS=3
@@ -125,8 +125,8 @@ for s in ${ONLY//,/ }; do
 done
 for s in ${ANCHORS//,/ }; do
 	case $s in
-	haproxy|socat|ncat|rinetd) ;;
-	*) die "--anchors: unknown anchor '$s' (haproxy, socat, ncat, rinetd)" ;;
+	haproxy|socat|ncat|rinetd|redir) ;;
+	*) die "--anchors: unknown anchor '$s' (haproxy, socat, ncat, rinetd, redir)" ;;
 	esac
 done
 netns_enter "$here/$prog" "${ARGV[@]}"
@@ -172,7 +172,7 @@ check_tools() {
 		NA[sockcat]="not available (no sockcat binary)"
 		remember "sockcat not found or not runnable at '$SOCKCAT' (build it, or give --sockcat PATH)"
 	fi
-	for t in haproxy socat ncat rinetd; do
+	for t in haproxy socat ncat rinetd redir; do
 		[[ ,$ANCHORS, == *,$t,* ]] || NA[$t]="not run (--anchors)"
 	done
 	for t in ${ANCHORS//,/ }; do
@@ -189,16 +189,17 @@ check_tools() {
 	RINETD=$(command -v rinetd || echo /usr/sbin/rinetd)
 	((${#TOOL_LIST[@]} > 0)) || { note "no forwarder to benchmark"; exit 1; }
 	((DIRECT)) && TOOL_LIST+=(direct) && HAVE[direct]=1
-	# ncat listens with a backlog of 10: more connects in flight overflow
-	# it, and the kernel resets some of the streams that were already
-	# sending.  Its clients open at most 8 at a time.
+	# ncat and redir listen with a backlog of 10: more connects in flight
+	# overflow it, and the kernel resets some of the streams that were
+	# already sending.  Their clients open at most 8 at a time.
 	RELAY_BURST[ncat]=8
+	RELAY_BURST[redir]=8
 }
 
 # Processes a forwarder runs per connection (0: one event loop).
 per_conn() {
 	case $1 in
-	socat) echo 1 ;;
+	socat|redir) echo 1 ;;
 	ncat) echo 3 ;;		# ncat's child, sh, ncat
 	*) echo 0 ;;
 	esac
@@ -215,6 +216,9 @@ relay_cmd() {
 	ncat) CMD=(ncat -l -k -m 10000 127.0.0.1 "$2" --sh-exec "ncat 127.0.0.1 $3") ;;
 	rinetd) printf '127.0.0.1 %s 127.0.0.1 %s\n' "$2" "$3" >"$WORK/rinetd.conf"
 		CMD=("$RINETD" -f -c "$WORK/rinetd.conf") ;;
+	# redir forks a handler per connection that its parent does not wait
+	# for (it is reparented): sc-reaper reaps it, so its CPU counts.
+	redir) CMD=(redir -n "127.0.0.1:$2" "127.0.0.1:$3") ;;
 	esac
 }
 
@@ -252,15 +256,18 @@ print_flags() {
 		[[ $t == rinetd ]] && echo "      rinetd.conf: $(cat "$WORK/rinetd.conf")"
 	done
 	echo "  load: $FWDLOAD -G -m MODE -T 127.0.0.1:T ... 127.0.0.1 P  (direct: no P, the clients connect to T)"
-	[[ -n ${RELAY_BURST[ncat]:-} && -n ${HAVE[ncat]:-} ]] &&
-		echo "  ncat's clients open at most ${RELAY_BURST[ncat]} connections at once (-b; its backlog is 10)"
+	for t in ncat redir; do
+		[[ -n ${RELAY_BURST[$t]:-} && -n ${HAVE[$t]:-} ]] &&
+			echo "  $t's clients open at most ${RELAY_BURST[$t]} connections at once (-b; its listen backlog is 10)"
+	done
+	return 0
 }
 
 # ------------------------------------------------------------------ table
 print_table() {
 	local c keys
-	COLS=(sockcat haproxy socat ncat rinetd)
-	ANCHOR_COLS=(haproxy socat ncat rinetd)
+	COLS=(sockcat haproxy socat ncat rinetd redir)
+	ANCHOR_COLS=(haproxy socat ncat rinetd redir)
 	((DIRECT)) && COLS+=(direct)
 	keys="stream1_gibs stream1_cpu streamN_gibs streamN_cpu idle_rss idle_kib idle_pss"
 	for c in ${RR_CONC//,/ }; do keys+=" rr${c}_rate rr${c}_cpu"; done
