@@ -11,8 +11,9 @@
  * error.
  *
  * With -H SECS it prints "HOLDING up=N errors=E" once every connection is
- * up and keeps them idle SECS seconds before the round trips (to measure a
- * server holding many idle connections).
+ * up and keeps them idle SECS seconds (a decimal number) before the round
+ * trips: to measure a server holding many idle connections, or to read a
+ * server's CPU between the connects and the round trips.
  *
  * The result is one machine-readable line on stdout:
  *   RESULT conns=C rounds=M ok=N errors=E seconds=S rtps=R p50_us=X p99_us=Y
@@ -71,7 +72,7 @@ struct load_opts {
 	size_t		 size;
 	double		 timeout;	/* seconds for the whole run */
 	long		 burst;		/* connects in flight at once */
-	long		 hold;		/* seconds to hold them idle first */
+	double		 hold;		/* seconds to hold them idle first */
 	int		 nodelay;
 };
 
@@ -134,6 +135,21 @@ load_num(int c, const char *s, long min, long max)
 	return v;
 }
 
+static double
+load_secs(int c, const char *s, double min, double max)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= min && v <= max)) {
+		fprintf(stderr, "sc-echo-load: -%c '%s': bad value\n", c, s);
+		exit(64);
+	}
+	return v;
+}
+
 static void
 load_parse(struct load_opts *o, int argc, char **argv)
 {
@@ -173,7 +189,7 @@ load_parse(struct load_opts *o, int argc, char **argv)
 			o->nodelay = 1;
 			break;
 		case 'H':
-			o->hold = load_num(c, optarg, 0, 3600);
+			o->hold = load_secs(c, optarg, 0, 3600);
 			break;
 		default:
 			load_usage(stderr);
@@ -477,6 +493,7 @@ main(int argc, char **argv)
 	struct load	 L;
 	int64_t		 t0, t1;
 	struct rusage	 ru0, ru1;
+	struct timespec	 hold;
 	double		 secs, rtps, cpu;
 	long		 i, ok;
 
@@ -492,8 +509,11 @@ main(int argc, char **argv)
 		/* Idle connections, e.g. for the server's RSS. */
 		printf("HOLDING up=%ld errors=%ld\n", L.up, L.errors);
 		fflush(stdout);
-		sleep((unsigned)L.o.hold);
-		L.deadline += (int64_t)L.o.hold * 1000000000;
+		hold.tv_sec = (time_t)L.o.hold;
+		hold.tv_nsec = (long)((L.o.hold - (double)hold.tv_sec) * 1e9);
+		while (nanosleep(&hold, &hold) == -1 && errno == EINTR)
+			;
+		L.deadline += (int64_t)(L.o.hold * 1e9);
 	}
 	/* Phase 1: the round trips, timed. */
 	getrusage(RUSAGE_SELF, &ru0);
