@@ -264,13 +264,12 @@ best() {
 }
 
 # target_verdict KEY BETTER SOCKCAT FACTOR TOOLS: sockcat against FACTOR
-# times the best median of TOOLS (comma-separated): "1.23× met".
+# times the best median of TOOLS (comma-separated): "1.23× ncat met".
 target_verdict() {
 	local key=$1 better=$2 sc=$3 factor=$4 tools=$5 ref
 	ref=$(best "$key" "$better" ${tools//,/ }) || return 0
-	ref=${ref%% *}
-	awk -v s="$sc" -v r="$ref" -v f="$factor" -v d="$better" 'BEGIN {
-		x = r != 0 ? sprintf("%.2f×", s / r) : (s == 0 ? "equal" : "ref 0")
+	awk -v s="$sc" -v r="${ref%% *}" -v t="${ref#* }" -v f="$factor" -v d="$better" 'BEGIN {
+		x = r != 0 ? sprintf("%.2f× %s", s / r, t) : (s == 0 ? "equal to " t : t " is 0")
 		ok = d == "hi" ? s >= f * r : s <= f * r
 		printf "%s %s", x, (ok ? "met" : "MISSED") }'
 }
