@@ -272,18 +272,26 @@ for c in "${conn_list[@]}"; do
 			# round trips keeps its runs short (the rate is a rate).
 			n=$rounds
 			(($(per_client "$s") > 0)) && n=$(((TOTAL / 5 + c - 1) / c))
-			# The server's CPU is read while the connections are up
-			# and idle (-H: HOLDING), and after the round trips once
-			# it has reaped what it forked for them.
+			# The server's CPU is read once the connections are up
+			# (-G: HOLDING, then the load waits for SIGUSR1) and the
+			# server has stopped forking for them, and again after
+			# the round trips once it has reaped what it forked.
 			base=$(python3 "$PROC_PY" tree "$pid" | wc -l)
 			out=$WORK/load.out
-			timeout -k 2 "$bound" "$LOAD" -c "$c" -n "$n" -H 0.2 \
+			rm -f "$out"
+			timeout -k 2 "$bound" "$LOAD" -c "$c" -n "$n" -G \
 				-p "$port" -t $((bound - 5)) >"$out" 2>>"$WORK/load.err" &
 			lpid=$!
 			PIDS+=("$lpid")
 			c0=
 			for ((i = 0; i < bound * 100; i++)); do
-				grep -q '^HOLDING' "$out" && { c0=$(server_cpu "$pid"); break; }
+				if grep -q '^HOLDING' "$out" 2>/dev/null; then
+					python3 "$PROC_PY" settle "$pid" 0 10 >/dev/null
+					c0=$(server_cpu "$pid")
+					# timeout's child is the load itself.
+					kill -USR1 $(cat /proc/"$lpid"/task/*/children 2>/dev/null) 2>/dev/null
+					break
+				fi
 				kill -0 "$lpid" 2>/dev/null || break
 				sleep 0.01
 			done
@@ -387,7 +395,8 @@ echo "loopback the client's send also pays for delivering to the server's socket
 echo
 echo "server CPU µs/rt: the server's own user + system time (its processes and threads, and the children"
 echo "it forked, reaped by it or by sc-reaper) from /proc/PID/stat, read once every connection is up"
-echo "and again after the round trips, per round trip done; median (min–max). On a 2-core machine the"
+echo "and the server has stopped forking for them, and again after the round trips, per round trip"
+echo "done; median (min–max). On a 2-core machine the"
 echo "client and the server share the CPUs, so this is the figure that compares servers fairly."
 
 echo

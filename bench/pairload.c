@@ -87,6 +87,7 @@ struct pl_conn {
 	enum pl_state		 state;
 	int			 fd;
 	int			 watched;	/* registered with epoll */
+	int			 opening;	/* counted in R->connecting */
 	uint32_t		 events;
 	int			 step;		/* handshake step */
 	unsigned long long	 want;		/* payload bytes to move */
@@ -164,7 +165,8 @@ pl_usage(FILE *f, const char *prog, const struct pl_handshake *hs)
 "  -d SECS   rr: start new sessions for SECS (default 2)\n"
 "  -q BYTES  rr: request size (default 64)\n"
 "  -a BYTES  rr: response size (default 64)\n"
-"  -b BURST  connections being opened at once (default 64)\n"
+"  -b BURST  connections being opened at once (default 64); in idle\n"
+"            mode a pair is being opened until its bytes came back\n"
 "  -H SECS   idle: hold for SECS (default: until SIGTERM or the bound)\n"
 "  -w SECS   a session or the opening of a pair that takes longer fails\n"
 "            (default 10; streams are bound by -t only)\n"
@@ -420,6 +422,20 @@ pl_say(struct pl_run *R, const char *what, const char *why, int err)
 		    err != 0 ? strerror(err) : "");
 }
 
+/* The opening of C is over (-b counts what is being opened).  A pair of
+ * idle mode is being opened until it has echoed its bytes: a relay that
+ * accepts slowly then never has more than -b connections waiting in its
+ * listen backlog (redir's and ncat's hold 10; past that the kernel drops
+ * SYNs and the client waits a second to retry). */
+static void
+pl_opened(struct pl_run *R, struct pl_conn *c)
+{
+	if (!c->opening)
+		return;
+	c->opening = 0;
+	R->connecting--;
+}
+
 /* A client's session or pair went wrong: count it, free the slot. */
 static void
 pl_client_fail(struct pl_run *R, struct pl_conn *c, const char *why, int err)
@@ -428,8 +444,7 @@ pl_client_fail(struct pl_run *R, struct pl_conn *c, const char *why, int err)
 
 	snprintf(what, sizeof what, "client %ld", (long)(c - R->slots));
 	pl_say(R, what, why, err);
-	if (c->state == ST_CONNECTING)
-		R->connecting--;
+	pl_opened(R, c);
 	R->errors++;
 	if (!R->o->keep_going)
 		R->stopping = 1;
@@ -462,7 +477,6 @@ pl_client_start(struct pl_run *R, struct pl_conn *c, double now)
 	    0);
 	if (c->fd == -1) {
 		c->state = ST_CONNECTING;
-		R->connecting++;
 		pl_client_fail(R, c, "socket", errno);
 		return;
 	}
@@ -473,6 +487,7 @@ pl_client_start(struct pl_run *R, struct pl_conn *c, double now)
 	c->hlen = c->hoff = 0;
 	R->started++;
 	R->connecting++;
+	c->opening = 1;
 	if (connect(c->fd, (const struct sockaddr *)to, sizeof *to) == -1 &&
 	    errno != EINPROGRESS) {
 		pl_client_fail(R, c, "connect", errno);
@@ -502,7 +517,8 @@ pl_client_connected(struct pl_run *R, struct pl_conn *c)
 		pl_client_fail(R, c, "connect", err);
 		return;
 	}
-	R->connecting--;
+	if (R->o->mode != PL_IDLE)
+		pl_opened(R, c);
 	if (R->hs != NULL)
 		pl_hs_request(R, c);
 	else
@@ -663,6 +679,7 @@ pl_client_ok(struct pl_run *R, struct pl_conn *c)
 {
 	R->ok++;
 	if (R->o->mode == PL_IDLE) {
+		pl_opened(R, c);
 		c->state = ST_HOLD;
 		pl_watch(R, c, EPOLLIN | EPOLLRDHUP);
 		return;

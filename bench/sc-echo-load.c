@@ -12,8 +12,11 @@
  *
  * With -H SECS it prints "HOLDING up=N errors=E" once every connection is
  * up and keeps them idle SECS seconds (a decimal number) before the round
- * trips: to measure a server holding many idle connections, or to read a
- * server's CPU between the connects and the round trips.
+ * trips: to measure a server holding many idle connections.  With -G it
+ * prints HOLDING and then waits for SIGUSR1 before the round trips, so a
+ * script can read the server's CPU once the server is done with the
+ * connects (a forking server may still be forking when the last connect
+ * has completed).
  *
  * The result is one machine-readable line on stdout:
  *   RESULT conns=C rounds=M ok=N errors=E seconds=S rtps=R p50_us=X p99_us=Y
@@ -37,6 +40,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -73,6 +77,7 @@ struct load_opts {
 	double		 timeout;	/* seconds for the whole run */
 	long		 burst;		/* connects in flight at once */
 	double		 hold;		/* seconds to hold them idle first */
+	int		 go_signal;	/* -G: then wait for SIGUSR1 */
 	int		 nodelay;
 };
 
@@ -107,7 +112,7 @@ load_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: sc-echo-load [-c CONNS] [-n ROUNDS] [-s SIZE] [-b BURST] "
-	    "[-t SECS] [-H SECS] [-D]\n"
+	    "[-t SECS] [-H SECS] [-DG]\n"
 	    "                    -h HOST -p PORT\n"
 	    "  -c CONNS   connections at once (default 100)\n"
 	    "  -n ROUNDS  round trips per connection (default 100)\n"
@@ -116,6 +121,8 @@ load_usage(FILE *f)
 	    "  -t SECS    deadline for the whole run (default 60)\n"
 	    "  -H SECS    once all are connected, print HOLDING and keep them\n"
 	    "             idle SECS seconds before the round trips\n"
+	    "  -G         once all are connected (and held), print HOLDING and\n"
+	    "             wait for SIGUSR1 before the round trips\n"
 	    "  -D         set TCP_NODELAY\n"
 	    "  -h HOST -p PORT  the echo server (default host 127.0.0.1)\n");
 }
@@ -162,7 +169,7 @@ load_parse(struct load_opts *o, int argc, char **argv)
 	o->size = 64;
 	o->timeout = 60;
 	o->burst = 256;
-	while ((c = getopt(argc, argv, "c:n:s:b:t:h:p:DH:")) != -1) {
+	while ((c = getopt(argc, argv, "c:n:s:b:t:h:p:DGH:")) != -1) {
 		switch (c) {
 		case 'c':
 			o->conns = load_num(c, optarg, 1, 1000000);
@@ -187,6 +194,9 @@ load_parse(struct load_opts *o, int argc, char **argv)
 			break;
 		case 'D':
 			o->nodelay = 1;
+			break;
+		case 'G':
+			o->go_signal = 1;
 			break;
 		case 'H':
 			o->hold = load_secs(c, optarg, 0, 3600);
@@ -494,18 +504,24 @@ main(int argc, char **argv)
 	int64_t		 t0, t1;
 	struct rusage	 ru0, ru1;
 	struct timespec	 hold;
+	sigset_t	 go;
+	int64_t		 w0;
 	double		 secs, rtps, cpu;
 	long		 i, ok;
 
 	memset(&L, 0, sizeof L);
 	load_parse(&L.o, argc, argv);
+	sigemptyset(&go);
+	sigaddset(&go, SIGUSR1);
+	if (L.o.go_signal)
+		sigprocmask(SIG_BLOCK, &go, NULL);
 	load_setup(&L);
 	L.deadline = load_now_ns() + (int64_t)(L.o.timeout * 1e9);
 
 	/* Phase 0: every connection up. */
 	load_open_more(&L);
 	load_pump(&L, 0);
-	if (L.o.hold > 0) {
+	if (L.o.hold > 0 || L.o.go_signal) {
 		/* Idle connections, e.g. for the server's RSS. */
 		printf("HOLDING up=%ld errors=%ld\n", L.up, L.errors);
 		fflush(stdout);
@@ -514,6 +530,14 @@ main(int argc, char **argv)
 		while (nanosleep(&hold, &hold) == -1 && errno == EINTR)
 			;
 		L.deadline += (int64_t)(L.o.hold * 1e9);
+	}
+	if (L.o.go_signal) {
+		w0 = load_now_ns();
+		hold.tv_sec = (time_t)L.o.timeout;
+		hold.tv_nsec = 0;
+		while (sigtimedwait(&go, NULL, &hold) == -1 && errno == EINTR)
+			;
+		L.deadline += load_now_ns() - w0;
 	}
 	/* Phase 1: the round trips, timed. */
 	getrusage(RUSAGE_SELF, &ru0);
