@@ -706,7 +706,8 @@ scenario_echo() {
 }
 
 # echo_cell C SERVER [FIELD]: a cell of echo.sh's table, by default the
-# "median (min–max)" of round trips/s (field 4; 9 is the server's CPU).
+# "median (min–max)" of round trips/s (field 4; field 10 is the server's
+# CPU per round trip).
 echo_cell() {
 	local line
 	for line in "${ECHO_LINES[@]}"; do
@@ -722,10 +723,10 @@ echo_cell() {
 # echo.sh, sockcat against the best (lowest) of ncat and socat.
 echo_cpu_row() {
 	local sc nc so asy best r=–
-	sc=$(echo_cell 1000 sockcat 9) || sc=
-	nc=$(echo_cell 1000 ncat 9) || nc=
-	so=$(echo_cell 1000 socat 9) || so=
-	asy=$(echo_cell 1000 asyncio 9) || asy=
+	sc=$(echo_cell 1000 sockcat 10) || sc=
+	nc=$(echo_cell 1000 ncat 10) || nc=
+	so=$(echo_cell 1000 socat 10) || so=
+	asy=$(echo_cell 1000 asyncio 10) || asy=
 	best=$(printf '%s ncat\n%s socat\n' "${nc%% *}" "${so%% *}" | awk '$1 ~ /^[0-9]/' | sort -g | head -n 1)
 	[[ -n $sc && -n $best ]] && r="$(ratio "${sc%% *}" "${best%% *}") (${best#* })"
 	printf '| echo server CPU µs per round trip, C=1000 (python asyncio: %s) | %s | n/a | %s | %s | %s | |\n' \
