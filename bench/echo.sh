@@ -289,6 +289,7 @@ for c in "${conn_list[@]}"; do
 					python3 "$PROC_PY" settle "$pid" 0 10 >/dev/null
 					c0=$(server_cpu "$pid")
 					# timeout's child is the load itself.
+					# shellcheck disable=SC2046
 					kill -USR1 $(cat /proc/"$lpid"/task/*/children 2>/dev/null) 2>/dev/null
 					break
 				fi

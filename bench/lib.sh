@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # bench/lib.sh: the helpers bench/run.sh, bench/forward.sh and
 # bench/proxy.sh share.  Sourced, not run.  The caller sets prog, here
 # (this directory), WORK (its temporary directory, once made) and defines
@@ -55,6 +56,7 @@ netns_enter() {
 # every server we start (the relay benchmarks hold thousands of pairs).
 raise_nofile() {
 	ulimit -n "$(ulimit -Hn)" 2>/dev/null
+	# shellcheck disable=SC2034  # read by the callers
 	NOFILE=$(ulimit -n)
 }
 
@@ -482,7 +484,7 @@ idle_pairs() {
 # pair_idle: PAIRS idle pairs through each relay; records idle_rss (MiB,
 # when it held them all), idle_kib (RSS growth per pair) and idle_pss.
 pair_idle() {
-	local r t n rss0 rss1 pss1 np1 x bound
+	local r t n rss0 rss1 pss1 np1 bound
 	echo "== idle pairs: open N (16 B each way on each), hold, read the $RELAY's VmRSS (sum over its processes)"
 	for ((r = 1; r <= RUNS; r++)); do
 		for t in "${TOOL_LIST[@]}"; do
@@ -493,7 +495,7 @@ pair_idle() {
 				record_fail idle_rss "$t" "$FAIL_WHY"
 				continue
 			fi
-			read -r rss0 x x <<<"$P_MEM0"
+			read -r rss0 _ <<<"$P_MEM0"
 			read -r rss1 pss1 np1 <<<"$P_MEM1"
 			record idle_kib "$t" "$(awk -v a="$rss0" -v b="$rss1" -v n="$n" 'BEGIN { printf "%.3f", (b - a) / n }')"
 			record idle_pss "$t" "$(awk -v p="$pss1" 'BEGIN { printf "%.2f", p / 1024 }')"
