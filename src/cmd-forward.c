@@ -298,18 +298,19 @@ forward_dialed(void *arg, int fd, const struct status *dst)
 		return;
 	}
 	c->tfd = fd;
-	if (f->to_unix != NULL)
-		snprintf(c->tname, sizeof c->tname, "%s", f->to_unix);
+	/* The address it reached, for -v; the target as given otherwise. */
+	if (f->to_unix != NULL || log_level() < LOG_VERBOSE)
+		snprintf(c->tname, sizeof c->tname, "%s", f->target);
 	else
 		sock_peer_str(fd, c->tname, sizeof c->tname);
 	log_info(LOG_VERBOSE, "%s -> %s", c->cname, c->tname);
 	memset(e, 0, sizeof e);
 	memset(&po, 0, sizeof po);
 	e[0].rfd = e[0].wfd = c->cfd;
-	e[0].flags = PAIR_SOCKET;
+	e[0].flags = PAIR_SOCKET | PAIR_NONBLOCK;
 	e[0].rname = e[0].wname = c->cname;
 	e[1].rfd = e[1].wfd = c->tfd;
-	e[1].flags = PAIR_SOCKET;
+	e[1].flags = PAIR_SOCKET | PAIR_NONBLOCK;
 	e[1].rname = e[1].wname = c->tname;
 	po.idle_ms = f->lo.idle_ms;
 	c->pair = pair_new(f->loop, &e[0], &e[1], &po, forward_pair_done, c,

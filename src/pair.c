@@ -75,6 +75,7 @@ struct pair_end {
 	const struct pair_layer	*layer;
 	void			*lctx;
 	const char		*rname, *wname;
+	mode_t			 rmode, wmode;	/* their file types (S_IFMT) */
 	int			 rpoll, wpoll;	/* the loop can watch them */
 	int			 rblock;	/* rfd is a blocking descriptor
 						   the loop watches: read it
@@ -921,16 +922,16 @@ pair_watch(struct pair *p, int fd, int mask)
 	(void)loop_mask(p->loop, fd, mask, &st);
 }
 
-/* Can the loop watch fd?  Regular files and some devices cannot. */
+/*
+ * Can the loop watch a descriptor of this type?  Regular files and most
+ * devices cannot (a terminal can).
+ */
 static int
-pair_pollable(int fd)
+pair_pollable(int fd, mode_t mode)
 {
-	struct stat	sb;
-
-	if (fd < 0 || fstat(fd, &sb) < 0)
+	if (fd < 0 || S_ISREG(mode) || S_ISDIR(mode))
 		return 0;
-	return !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode) &&
-	    !(S_ISCHR(sb.st_mode) && !isatty(fd) && !S_ISSOCK(sb.st_mode));
+	return !S_ISCHR(mode) || isatty(fd);
 }
 
 /*
@@ -1107,23 +1108,34 @@ static enum pair_path
 pair_choose(const struct pair_dir *dr, int no_splice)
 {
 	const struct pair_end	*src = dr->src, *dst = dr->dst;
-	struct stat		 ss, ds;
+	mode_t			 sm = src->rmode, dm = dst->wmode;
 
 	if (no_splice || src->layer != NULL || dst->layer != NULL ||
 	    ((src->flags | dst->flags) & (PAIR_SEQPACKET | PAIR_WFD_CLOSED)) ||
-	    src->rfd < 0 || dst->wfd < 0 || fstat(src->rfd, &ss) < 0 ||
-	    fstat(dst->wfd, &ds) < 0)
+	    src->rfd < 0 || dst->wfd < 0 || sm == 0 || dm == 0)
 		return PAIR_RW;
-	if (S_ISREG(ss.st_mode))
-		return S_ISSOCK(ds.st_mode) ? PAIR_SENDFILE : PAIR_RW;
-	if (S_ISFIFO(ss.st_mode) || S_ISFIFO(ds.st_mode))
-		return S_ISFIFO(ss.st_mode) && S_ISFIFO(ds.st_mode) ? PAIR_RW :
-		    PAIR_SPLICE;
+	if (S_ISREG(sm))
+		return S_ISSOCK(dm) ? PAIR_SENDFILE : PAIR_RW;
+	if (S_ISFIFO(sm) || S_ISFIFO(dm))
+		return S_ISFIFO(sm) && S_ISFIFO(dm) ? PAIR_RW : PAIR_SPLICE;
 	/* socket -> file, socket, device (not a terminal: a person reads). */
-	if (S_ISSOCK(ss.st_mode) && (S_ISREG(ds.st_mode) ||
-	    S_ISSOCK(ds.st_mode) || (S_ISCHR(ds.st_mode) && !isatty(dst->wfd))))
+	if (S_ISSOCK(sm) && (S_ISREG(dm) || S_ISSOCK(dm) ||
+	    (S_ISCHR(dm) && !isatty(dst->wfd))))
 		return PAIR_PIPE;
 	return PAIR_RW;
+}
+
+/* The file type of fd (0 when unknown); a socket end's is known. */
+static mode_t
+pair_mode(int fd, unsigned flags)
+{
+	struct stat	sb;
+
+	if (fd < 0)
+		return 0;
+	if (flags & PAIR_SOCKET)
+		return S_IFSOCK;
+	return fstat(fd, &sb) == 0 ? sb.st_mode & S_IFMT : 0;
 }
 
 static int
@@ -1137,8 +1149,6 @@ pair_no_splice_env(void)
 static void
 pair_end_init(struct pair_end *end, const struct pair_end_spec *spec)
 {
-	struct stat	sb;
-
 	memset(end, 0, sizeof *end);
 	end->rfd = spec->rfd;
 	end->wfd = spec->wfd;
@@ -1147,12 +1157,17 @@ pair_end_init(struct pair_end *end, const struct pair_end_spec *spec)
 	end->lctx = spec->layer_ctx;
 	end->rname = spec->rname != NULL ? spec->rname : "?";
 	end->wname = spec->wname != NULL ? spec->wname : end->rname;
-	end->rpoll = pair_pollable(end->rfd);
-	end->wpoll = pair_pollable(end->wfd);
+	end->rmode = pair_mode(end->rfd, end->flags);
+	end->wmode = end->wfd == end->rfd ? end->rmode :
+	    pair_mode(end->wfd, end->flags);
+	end->rpoll = pair_pollable(end->rfd, end->rmode);
+	end->wpoll = pair_pollable(end->wfd, end->wmode);
 	end->hs_done = end->layer == NULL || end->layer->handshake == NULL;
 	end->rblock = end->rpoll && !(end->flags & PAIR_SOCKET) &&
 	    (fcntl(end->rfd, F_GETFL) & O_NONBLOCK) == 0;
 	if (end->flags & PAIR_SOCKET) {
+		if (end->flags & PAIR_NONBLOCK)
+			return;
 		if (end->rfd >= 0)
 			(void)sock_set_nonblock(end->rfd, 1);
 		if (end->wfd >= 0 && end->wfd != end->rfd)
@@ -1160,9 +1175,9 @@ pair_end_init(struct pair_end *end, const struct pair_end_spec *spec)
 		return;
 	}
 	/* A pipe on stdin or stdout: its writer wakes us less often. */
-	if (end->rfd >= 0 && fstat(end->rfd, &sb) == 0 && S_ISFIFO(sb.st_mode))
+	if (S_ISFIFO(end->rmode))
 		(void)pair_pipe_grow(end->rfd);
-	if (end->wfd >= 0 && fstat(end->wfd, &sb) == 0 && S_ISFIFO(sb.st_mode))
+	if (S_ISFIFO(end->wmode))
 		(void)pair_pipe_grow(end->wfd);
 }
 

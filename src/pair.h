@@ -71,6 +71,8 @@
 #define PAIR_TTY	0x10	/* this end's input is a terminal */
 #define PAIR_WFD_CLOSED	0x20	/* wfd stands in for a closed descriptor:
 				   the first byte for it is an error (EBADF) */
+#define PAIR_NONBLOCK	0x40	/* a socket end that is non-blocking
+				   already (accept4 and dial make them so) */
 
 /*
  * A layer between an end's descriptor and its bytes (TLS).  Each call
