@@ -101,6 +101,9 @@ struct pair_dir {
 	int			 zc_probe;	/* splice said EAGAIN: src or dst? */
 	int			 src_ready;	/* the loop said src is readable */
 	int			 runnable;	/* step it from the kick timer */
+	int			 lerr;		/* a layer's failure after bytes,
+						   for the next read (errno) */
+	struct status		 lst;		/* ... and its status */
 };
 
 struct pair {
@@ -323,6 +326,43 @@ pair_sock_eof(int fd)
 	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
+/*
+ * A layer gives at most one record per read (TLS: 16 KiB).  While it
+ * holds more that needs no socket event, fill the buffer: the sink gets
+ * one write per buffer, not one per record.  A failure after some bytes
+ * is kept for the next call, so the bytes go first and the failure is
+ * reported as the layer said it.
+ */
+static ssize_t
+pair_layer_read(struct pair_dir *dr, int *want, struct status *lst)
+{
+	const struct pair_end	*src = dr->src;
+	size_t			 got = 0;
+	ssize_t			 r;
+
+	if (dr->lerr != 0) {
+		*lst = dr->lst;
+		errno = dr->lerr;
+		return -1;
+	}
+	for (;;) {
+		r = src->layer->read(src->lctx, dr->buf + got, dr->bufsz - got,
+		    want, lst);
+		if (r > 0)
+			got += (size_t)r;
+		if (r <= 0 || got == dr->bufsz || src->layer->pending == NULL ||
+		    src->layer->pending(src->lctx) == 0)
+			break;
+	}
+	if (got == 0)
+		return r;
+	if (r < 0 && errno != EAGAIN) {
+		dr->lerr = errno;
+		dr->lst = *lst;
+	}
+	return (ssize_t)got;
+}
+
 /* One read from the source into the buffer; -1 with errno. */
 static ssize_t
 pair_read(struct pair_dir *dr, int *want, struct status *lst)
@@ -342,7 +382,7 @@ pair_read(struct pair_dir *dr, int *want, struct status *lst)
 		return r;
 	}
 	if (src->layer != NULL)
-		return src->layer->read(src->lctx, dr->buf, n, want, lst);
+		return pair_layer_read(dr, want, lst);
 	/* Each read towards a seqpacket socket is one message. */
 	if ((dr->dst->flags & PAIR_SEQPACKET) && !(src->flags & PAIR_SOCKET))
 		n = PAIR_SEQPACKET_MSG;

@@ -54,6 +54,9 @@ struct fake {
 	char	 held[4096];
 	size_t	 held_len, held_off;
 	int	 fail_read;	/* every read fails */
+	int	 chunk;		/* > 0: take all, give chunk bytes a read */
+	int	 fail_after;	/* with chunk: fail once all is given, in the
+				   same fill of the buffer (pending says 1) */
 	int	 cn_wants[4];	/* close_notify says these, then is done */
 	int	 cn_n, cn_i;
 	int	 cn_calls, cn_done;
@@ -93,6 +96,20 @@ fake_read(void *ctx, void *buf, size_t n, int *want, struct status *st)
 	if (f->fail_read) {
 		errno = EPROTO;
 		return status_set(st, SC_EX_FAIL, "fake: broken");
+	}
+	if (f->chunk > 0 && f->held_len == 0) {
+		r = recv(f->fd, f->held, sizeof f->held, 0);
+		if (r > 0)
+			f->held_len = (size_t)r;
+	}
+	if (f->chunk > 0 && (size_t)f->chunk < n)
+		n = (size_t)f->chunk;
+	if (f->fail_after && f->held_len > 0 && f->held_off == f->held_len) {
+		/* Asked again, a broken layer may say something else. */
+		errno = EPROTO;
+		if (f->fail_after++ > 1)
+			return status_set(st, SC_EX_FAIL, "fake: asked again");
+		return status_set(st, SC_EX_PROTOCOL, "fake: broken after");
 	}
 	f->gated = 0;
 	if (f->held_off < f->held_len) {
@@ -164,7 +181,10 @@ fake_pending(void *ctx)
 {
 	const struct fake	*f = ctx;
 
-	return f->gated ? 0 : f->held_len - f->held_off;
+	if (f->gated)
+		return 0;
+	/* fail_after: a bad record waits, as TLS's lower bound of 1 says. */
+	return f->fail_after ? 1 : f->held_len - f->held_off;
 }
 
 static const struct pair_layer fake_ops = {
@@ -489,6 +509,26 @@ test_layer_failure(void)
 }
 
 static void
+test_layer_fill(void)
+{
+	struct tcase		c;
+	struct pair_opts	po;
+	int			rc;
+
+	memset(&c, 0, sizeof c);
+	opts_init(&po);
+	c.f.chunk = 2;
+	c.f.fail_after = 1;
+	rc = case_run(&c, "from B", "", &po, 0, 0, drive_nothing);
+	ok(rc == 0 && got(c.got_d, c.nd, "from B"),
+	    "a layer that holds bytes (pending) is read until it has none");
+	ok(c.st.code == SC_EX_PROTOCOL &&
+	    strcmp(c.st.msg, "peer-A: fake: broken after") == 0,
+	    "a failure after bytes comes after them, as the layer said it");
+	case_free(&c);
+}
+
+static void
 test_close_notify_at_end(void)
 {
 	struct tcase		c;
@@ -525,6 +565,7 @@ main(void)
 	test_handshake_steps();
 	test_handshake_deadline();
 	test_layer_failure();
+	test_layer_fill();
 	test_close_notify_at_end();
 	printf("1..%d\n", ntest);
 	return nfail == 0 ? 0 : 1;
