@@ -153,13 +153,13 @@ connect_run(const struct sock_opts *o, const char *host,
 	else
 		sock_peer_str(fd, name, sizeof name);
 	log_info(LOG_VERBOSE, "connected to %s", name);
-	ro->peer = name;
 	if (ctx != NULL && (t = connect_tls(ctx, fd, o->unix_path != NULL ?
 	    NULL : host, name, deadline, ro, st)) == NULL) {
 		close(fd);
 		relay_free(&r);
 		return -1;
 	}
+	ro->peer = name;
 	rc = relay_run(&r, fd, ro, st);
 	log_session_end(name, relay_gave_up_reason(&r),
 	    relay_summary(&r, sum, sizeof sum));
