@@ -32,6 +32,13 @@ set -l __sockcat_listen \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
     '- wait-stdin - send stdin until its EOF, even after the peer answered' \
+    '- tls - serve TLS 1.2/1.3' \
+    '- cert PATH certificate (chain) to present, PEM' \
+    '- key PATH private key of --cert, PEM' \
+    '- self-signed - serve a key and certificate made at start' \
+    '- client-ca PATH require client certificates signed by these CAs' \
+    '- alpn LIST application protocols accepted, comma-separated' \
+    '- tls-min VERSION lowest TLS version, 1.2 or 1.3' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
@@ -54,6 +61,15 @@ set -l __sockcat_connect \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
     '- wait-stdin - send stdin until its EOF, even after the peer answered' \
+    '- tls - speak TLS 1.2/1.3, verifying the server' \
+    '- cafile PATH trust these CAs (PEM file or hashed directory)' \
+    '- sni NAME server name to send and verify' \
+    '- pin PIN accept exactly the server key with this SHA-256' \
+    '- insecure - do not verify the server (says so)' \
+    '- alpn LIST application protocols to offer, comma-separated' \
+    '- cert PATH client certificate (chain) to present, PEM' \
+    '- key PATH private key of --cert, PEM' \
+    '- tls-min VERSION lowest TLS version, 1.2 or 1.3' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'

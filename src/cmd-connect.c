@@ -16,6 +16,13 @@
 #include "sig.h"
 #include "sock.h"
 #include "status.h"
+#include "tls.h"
+#include "tlslayer.h"
+
+struct connect_args {
+	struct relay_opts	ro;
+	struct tls_opts		tls;
+};
 
 static const struct opt_row connect_rows[] = {
 	OPT_ROW_IPV4,
@@ -25,7 +32,8 @@ static const struct opt_row connect_rows[] = {
 	OPT_ROW_NUMERIC,
 	OPT_ROW_UNIX,
 	OPT_ROW_SEQPACKET,
-	OPT_ROW_TIMEOUT("connect timeout, over all addresses of HOST"),
+	OPT_ROW_TIMEOUT("connect timeout (and TLS handshake), over all "
+	    "addresses of HOST"),
 	OPT_ROW_IDLE,
 	OPT_ROW_KEEPALIVE,
 	OPT_ROW_NODELAY,
@@ -35,6 +43,15 @@ static const struct opt_row connect_rows[] = {
 	OPT_ROW_SEND_ONLY,
 	OPT_ROW_RECV_ONLY,
 	OPT_ROW_WAIT_STDIN,
+	OPT_ROW_TLS,
+	OPT_ROW_CAFILE,
+	OPT_ROW_SNI,
+	OPT_ROW_PIN,
+	OPT_ROW_INSECURE,
+	OPT_ROW_ALPN,
+	OPT_ROW_CERT,
+	OPT_ROW_KEY,
+	OPT_ROW_TLS_MIN,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_END
@@ -43,11 +60,14 @@ static const struct opt_row connect_rows[] = {
 static int
 connect_opt(void *ctx, int id, const char *arg, struct status *st)
 {
-	struct relay_opts	*ro = ctx;
+	struct connect_args	*a = ctx;
+	int			 r;
 
-	(void)arg;
-	if (relay_opt(ro, id))
+	if (relay_opt(&a->ro, id))
 		return 0;
+	r = tls_opt(&a->tls, id, arg, st);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
 }
 
@@ -67,17 +87,78 @@ connect_attempt(void *arg, const struct sock_attempt *a)
 	    dial_attempt_str(a, buf, sizeof buf));
 }
 
+/*
+ * The TLS rules of connect that need no network: those of tls.h, and a
+ * Unix socket has no host name to verify the server against.
+ */
+static int
+connect_tls_check(const struct sock_opts *o, struct tls_opts *t,
+    struct status *st)
+{
+	if (tls_opts_check(t, 0, st) < 0)
+		return -1;
+	if (!t->tls)
+		return 0;
+	if (o->seqpacket)
+		return status_usage(st, "--tls does not go with --seqpacket");
+	if (o->unix_path != NULL && t->sni == NULL && !t->have_pin &&
+	    !t->insecure)
+		return status_usage(st, "--tls with -U needs --sni NAME or "
+		    "--pin: there is no host name to verify the server "
+		    "against");
+	return 0;
+}
+
+/* The handshake is done: say with what, at -v. */
+static void
+connect_tls_ready(struct tls_conn *conn, void *arg)
+{
+	char	buf[TLS_DESCRIBE_LEN];
+
+	log_info(LOG_VERBOSE, "TLS with %s: %s", (const char *)arg,
+	    tls_conn_describe(conn, buf, sizeof buf));
+}
+
+/*
+ * The TLS layer on the connected fd, into ro; the handshake must be done
+ * by the -w deadline (else within TLSLAYER_HANDSHAKE_MS).
+ */
+static struct tlslayer *
+connect_tls(struct tls_ctx *ctx, int fd, const char *host, char *name,
+    int64_t deadline, struct relay_opts *ro, struct status *st)
+{
+	struct tlslayer	*t;
+	int64_t		 left;
+
+	t = tlslayer_new(ctx, fd, host, connect_tls_ready, name, st);
+	if (t == NULL)
+		return NULL;
+	ro->layer = &tlslayer_ops;
+	ro->layer_ctx = t;
+	if (deadline < 0)
+		ro->hs_ms = TLSLAYER_HANDSHAKE_MS;
+	else {
+		left = deadline - sock_now_ms();
+		ro->hs_ms = left > 0 ? left : 1;
+	}
+	return t;
+}
+
 /* Connect and relay the one session. */
 static int
 connect_run(const struct sock_opts *o, const char *host,
-    struct relay_opts *ro, struct status *st)
+    struct relay_opts *ro, struct tls_ctx *ctx, struct status *st)
 {
-	struct relay	r;
-	char		name[ADDR_STRLEN], sum[128];
-	int		fd, rc;
+	struct relay	 r;
+	struct tlslayer	*t = NULL;
+	char		 name[ADDR_STRLEN], sum[128];
+	int64_t		 deadline;
+	int		 fd, rc;
 
 	/* Before any socket exists, so none takes a closed stdin's number. */
 	relay_init(&r, STDIN_FILENO, STDOUT_FILENO, o->seqpacket);
+	/* -w covers the connect and the TLS handshake together. */
+	deadline = o->timeout_ms >= 0 ? sock_now_ms() + o->timeout_ms : -1;
 	fd = sock_connect(o, host, st);
 	if (fd < 0) {
 		if (sig_pending())
@@ -89,11 +170,20 @@ connect_run(const struct sock_opts *o, const char *host,
 	else
 		sock_peer_str(fd, name, sizeof name);
 	log_info(LOG_VERBOSE, "connected to %s", name);
+	if (ctx != NULL && (t = connect_tls(ctx, fd, o->unix_path != NULL ?
+	    NULL : host, name, deadline, ro, st)) == NULL) {
+		close(fd);
+		relay_free(&r);
+		return -1;
+	}
 	ro->peer = name;
 	rc = relay_run(&r, fd, ro, st);
 	log_session_end(name, relay_gave_up_reason(&r),
 	    relay_summary(&r, sum, sizeof sum));
 	ro->peer = NULL;		/* name is about to go out of scope */
+	ro->layer = NULL;
+	ro->layer_ctx = NULL;
+	tlslayer_free(t);
 	relay_free(&r);
 	if (sig_pending())
 		sig_reraise();
@@ -103,26 +193,39 @@ connect_run(const struct sock_opts *o, const char *host,
 static int
 connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 {
-	struct sock_opts	o;
-	struct relay_opts	ro;
-	struct status		st;
+	struct sock_opts	 o;
+	struct connect_args	 a;
+	struct status		 st;
+	struct tls_ctx		*ctx = NULL;
 	const char		*host;
-	int			first;
+	int			 first, rc;
 
 	status_clear(&st);
-	memset(&ro, 0, sizeof ro);
+	memset(&a, 0, sizeof a);
+	tls_opts_init(&a.tls);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
-	first = opt_parse(cmd, argc, argv, &o, connect_opt, &ro, &st);
+	first = opt_parse(cmd, argc, argv, &o, connect_opt, &a, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;
 	if (first < 0 || opt_client_operands(&o, argc, argv, first, &host,
 	    NULL, &st) < 0)
 		return log_status(&st);
-	if (relay_opts_check(&ro, &st) < 0)
+	if (relay_opts_check(&a.ro, &st) < 0 ||
+	    connect_tls_check(&o, &a.tls, &st) < 0)
 		return log_status(&st);
-	ro.idle_ms = o.idle_ms;
+	a.ro.idle_ms = o.idle_ms;
 	o.attempt = connect_attempt;
-	if (connect_run(&o, host, &ro, &st) < 0)
+	if (a.tls.tls) {
+		ctx = tls_ctx_new(&a.tls, 0, &st);
+		if (ctx == NULL)
+			return log_status(&st);
+		if (a.tls.insecure)
+			log_warn("--insecure: the server's certificate and "
+			    "name are not verified");
+	}
+	rc = connect_run(&o, host, &a.ro, ctx, &st);
+	tls_ctx_free(ctx);
+	if (rc < 0)
 		return log_status(&st);
 	return SC_EX_OK;
 }

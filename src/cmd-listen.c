@@ -15,10 +15,14 @@
 #include "sig.h"
 #include "sock.h"
 #include "status.h"
+#include "tls.h"
+#include "tlslayer.h"
 
 struct listen_args {
-	int			keep;	/* -k */
-	struct relay_opts	ro;
+	int			 keep;	/* -k */
+	struct relay_opts	 ro;
+	struct tls_opts		 tls;
+	struct tls_ctx		*ctx;	/* --tls: one for every session */
 };
 
 static const struct opt_row listen_rows[] = {
@@ -45,6 +49,13 @@ static const struct opt_row listen_rows[] = {
 	OPT_ROW_SEND_ONLY,
 	OPT_ROW_RECV_ONLY,
 	OPT_ROW_WAIT_STDIN,
+	OPT_ROW_TLS,
+	OPT_ROW_CERT,
+	OPT_ROW_KEY,
+	OPT_ROW_SELF_SIGNED,
+	OPT_ROW_CLIENT_CA,
+	OPT_ROW_ALPN,
+	OPT_ROW_TLS_MIN,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_END
@@ -54,15 +65,29 @@ static int
 listen_opt(void *ctx, int id, const char *arg, struct status *st)
 {
 	struct listen_args	*a = ctx;
+	int			 r;
 
-	(void)arg;
 	if (id == 'k') {
 		a->keep = 1;
 		return 0;
 	}
 	if (relay_opt(&a->ro, id))
 		return 0;
+	r = tls_opt(&a->tls, id, arg, st);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
+}
+
+/* The handshake is done: say with what, at -v. */
+static void
+listen_tls_ready(struct tls_conn *conn, void *arg)
+{
+	const struct listen_args	*a = arg;
+	char				 buf[TLS_DESCRIBE_LEN];
+
+	log_info(LOG_VERBOSE, "TLS with %s: %s", a->ro.peer,
+	    tls_conn_describe(conn, buf, sizeof buf));
 }
 
 /*
@@ -76,10 +101,11 @@ static int
 listen_session(struct sock_listener *l, const struct sock_opts *o,
     struct listen_args *a, struct relay *r, struct status *st)
 {
-	struct sockaddr_storage	peer;
-	socklen_t		len;
-	char			name[ADDR_STRLEN], sum[128];
-	int			fd, rc;
+	struct sockaddr_storage	 peer;
+	socklen_t		 len;
+	struct tlslayer		*t = NULL;
+	char			 name[ADDR_STRLEN], sum[128];
+	int			 fd, rc;
 
 	fd = sock_accept(l, o, o->timeout_ms, &peer, &len, st);
 	if (fd < 0)
@@ -90,10 +116,28 @@ listen_session(struct sock_listener *l, const struct sock_opts *o,
 		sock_listener_close(l);
 	/* Unix clients are mostly unnamed: messages name our path. */
 	a->ro.peer = o->unix_path != NULL ? o->unix_path : name;
+	if (a->ctx != NULL) {
+		/*
+		 * Each session a handshake of its own, on the one context.
+		 * -w is the accept timeout: a client that connects and then
+		 * says nothing gets TLSLAYER_HANDSHAKE_MS (and -i).
+		 */
+		t = tlslayer_new(a->ctx, fd, NULL, listen_tls_ready, a, st);
+		if (t == NULL) {
+			close(fd);
+			return -1;
+		}
+		a->ro.layer = &tlslayer_ops;
+		a->ro.layer_ctx = t;
+		a->ro.hs_ms = TLSLAYER_HANDSHAKE_MS;
+	}
 	rc = relay_run(r, fd, &a->ro, st);
 	log_session_end(name, relay_gave_up_reason(r),
 	    relay_summary(r, sum, sizeof sum));
 	a->ro.peer = NULL;		/* name is about to go out of scope */
+	a->ro.layer = NULL;
+	a->ro.layer_ctx = NULL;
+	tlslayer_free(t);
 	if (rc == 0)
 		return 0;
 	if (!a->keep || r->local || sig_pending())
@@ -140,16 +184,48 @@ listen_serve(const struct sock_opts *o, struct listen_args *a,
 	return rc < 0 ? -1 : 0;
 }
 
+/* The TLS rules of listen that need no network, tls.h's and one more. */
+static int
+listen_tls_check(const struct sock_opts *o, struct tls_opts *t,
+    struct status *st)
+{
+	if (tls_opts_check(t, 1, st) < 0)
+		return -1;
+	if (t->tls && o->seqpacket)
+		return status_usage(st, "--tls does not go with --seqpacket");
+	return 0;
+}
+
+/*
+ * The server context, made once before the listening socket; the pin of
+ * a --self-signed certificate is said at once (not only at -v): clients
+ * need it for --pin.
+ */
+static int
+listen_tls_ctx(struct listen_args *a, struct status *st)
+{
+	const char	*pin;
+
+	a->ctx = tls_ctx_new(&a->tls, 1, st);
+	if (a->ctx == NULL)
+		return -1;
+	pin = tls_ctx_pin(a->ctx);
+	if (a->tls.self_signed && pin != NULL)
+		log_info(LOG_NORMAL, "self-signed certificate: --pin %s", pin);
+	return 0;
+}
+
 static int
 listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 {
 	struct sock_opts	o;
 	struct listen_args	a;
 	struct status		st;
-	int			first;
+	int			first, rc;
 
 	status_clear(&st);
 	memset(&a, 0, sizeof a);
+	tls_opts_init(&a.tls);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
 	o.activate = 1;
 	first = opt_parse(cmd, argc, argv, &o, listen_opt, &a, &st);
@@ -158,11 +234,16 @@ listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 	if (first < 0 ||
 	    opt_listener_operands(&o, argc, argv, first, &st) < 0)
 		return log_status(&st);
-	if (relay_opts_check(&a.ro, &st) < 0)
+	if (relay_opts_check(&a.ro, &st) < 0 ||
+	    listen_tls_check(&o, &a.tls, &st) < 0)
 		return log_status(&st);
 	a.ro.idle_ms = o.idle_ms;
 	a.ro.keep_stdout = a.keep;
-	if (listen_serve(&o, &a, &st) < 0)
+	if (a.tls.tls && listen_tls_ctx(&a, &st) < 0)
+		return log_status(&st);
+	rc = listen_serve(&o, &a, &st);
+	tls_ctx_free(a.ctx);
+	if (rc < 0)
 		return log_status(&st);
 	return SC_EX_OK;
 }

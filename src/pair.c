@@ -84,6 +84,7 @@ struct pair_end {
 	int			 hs_done;
 	int			 shut_want;	/* close_notify: waiting */
 	int			 shut_due;	/* close_notify, then SHUT_WR */
+	int			 wr_done;	/* the write side is half-closed */
 	int			 quiet;		/* hung up: left out of the loop */
 };
 
@@ -101,6 +102,9 @@ struct pair_dir {
 	int			 zc_probe;	/* splice said EAGAIN: src or dst? */
 	int			 src_ready;	/* the loop said src is readable */
 	int			 runnable;	/* step it from the kick timer */
+	int			 lerr;		/* a layer's failure after bytes,
+						   for the next read (errno) */
+	struct status		 lst;		/* ... and its status */
 };
 
 struct pair {
@@ -115,6 +119,7 @@ struct pair {
 	struct loop_timer	 kick;		/* runnable directions */
 	struct loop_timer	 idle;		/* -i */
 	struct loop_timer	 grace;		/* the give-up rule, drain */
+	struct loop_timer	 hs_timer;	/* hs_ms */
 	int64_t			 last_move;
 	int			 started, ended, busy, dead;
 	int			 shaken;	/* every handshake is done */
@@ -226,13 +231,17 @@ pair_fail(struct pair *p, int e, int err, const char *what)
 	return PAIR_STEP_FAIL;
 }
 
-/* A layer filled st itself (76 for a handshake, 1 for the rest). */
+/*
+ * A layer of end e filled st with the reason (76 for a handshake, 1 for
+ * the rest): the end's name goes in front, as for any other failure.
+ */
 static enum pair_step
 pair_fail_st(struct pair *p, int e, const struct status *st)
 {
 	if (p->ended)
 		return PAIR_STEP_FAIL;
-	p->st = *st;
+	status_set(&p->st, st->code, "%s: %s", p->end[e].rname, st->msg);
+	p->st.usage = st->usage;
 	p->counts.failed_end = e;
 	pair_reset(p, !e);
 	pair_finish(p);
@@ -318,6 +327,43 @@ pair_sock_eof(int fd)
 	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
+/*
+ * A layer gives at most one record per read (TLS: 16 KiB).  While it
+ * holds more that needs no socket event, fill the buffer: the sink gets
+ * one write per buffer, not one per record.  A failure after some bytes
+ * is kept for the next call, so the bytes go first and the failure is
+ * reported as the layer said it.
+ */
+static ssize_t
+pair_layer_read(struct pair_dir *dr, int *want, struct status *lst)
+{
+	const struct pair_end	*src = dr->src;
+	size_t			 got = 0;
+	ssize_t			 r;
+
+	if (dr->lerr != 0) {
+		*lst = dr->lst;
+		errno = dr->lerr;
+		return -1;
+	}
+	for (;;) {
+		r = src->layer->read(src->lctx, dr->buf + got, dr->bufsz - got,
+		    want, lst);
+		if (r > 0)
+			got += (size_t)r;
+		if (r <= 0 || got == dr->bufsz || src->layer->pending == NULL ||
+		    src->layer->pending(src->lctx) == 0)
+			break;
+	}
+	if (got == 0)
+		return r;
+	if (r < 0 && errno != EAGAIN) {
+		dr->lerr = errno;
+		dr->lst = *lst;
+	}
+	return (ssize_t)got;
+}
+
 /* One read from the source into the buffer; -1 with errno. */
 static ssize_t
 pair_read(struct pair_dir *dr, int *want, struct status *lst)
@@ -337,7 +383,7 @@ pair_read(struct pair_dir *dr, int *want, struct status *lst)
 		return r;
 	}
 	if (src->layer != NULL)
-		return src->layer->read(src->lctx, dr->buf, n, want, lst);
+		return pair_layer_read(dr, want, lst);
 	/* Each read towards a seqpacket socket is one message. */
 	if ((dr->dst->flags & PAIR_SEQPACKET) && !(src->flags & PAIR_SOCKET))
 		n = PAIR_SEQPACKET_MSG;
@@ -651,6 +697,7 @@ pair_half_close(struct pair *p, int e)
 	}
 	end->shut_due = 0;
 	end->shut_want = 0;
+	end->wr_done = 1;
 	if (end->flags & PAIR_SOCKET) {
 		if (shutdown(end->wfd, SHUT_WR) < 0 && errno != ENOTCONN) {
 			pair_fail(p, e, errno, end->wname);
@@ -723,6 +770,33 @@ pair_dir_end(struct pair_dir *dr)
 	}
 }
 
+/*
+ * Both directions have ended cleanly, but a layered end whose write side
+ * is still open (its stdin was given up, --no-shutdown, --recv-only)
+ * has not said goodbye: the owner's close() alone would look like a cut
+ * to its peer (TLS: an EOF without close_notify).  Half-close it first.
+ * Returns 1 while one is under way (wait), 0 when there is none left, -1
+ * when it failed (the pair has ended).
+ */
+static int
+pair_layers_close(struct pair *p)
+{
+	struct pair_end	*end;
+	int		 e;
+
+	for (e = 0; e < 2; e++) {
+		end = &p->end[e];
+		if (end->layer == NULL || end->layer->close_notify == NULL ||
+		    !end->hs_done || end->wr_done || end->wfd < 0)
+			continue;
+		if (pair_half_close(p, e) < 0)
+			return -1;
+		if (end->shut_due)
+			return 1;
+	}
+	return 0;
+}
+
 /* The pair is over when both directions are (and nothing is owed). */
 static void
 pair_check_end(struct pair *p)
@@ -733,7 +807,8 @@ pair_check_end(struct pair *p)
 	if (p->ended || p->end[0].shut_due || p->end[1].shut_due)
 		return;
 	if (d0->done && d1->done) {
-		pair_finish(p);
+		if (pair_layers_close(p) == 0)
+			pair_finish(p);
 		return;
 	}
 	if (!p->opts.send_only || !d0->done)
@@ -816,6 +891,7 @@ pair_hs_step(struct pair *p, int e)
 	end->hs_done = rc == 0;
 	if (p->end[0].hs_done && p->end[1].hs_done && !p->shaken) {
 		p->shaken = 1;
+		loop_timer_stop(p->loop, &p->hs_timer);
 		p->dir[0].runnable = p->dir[1].runnable = 1;
 	}
 }
@@ -1071,6 +1147,28 @@ pair_grace_cb(struct loop *l, struct loop_timer *t, void *arg)
 	pair_rearm(p);
 }
 
+/* hs_ms has passed and a handshake is not done: 75, naming that end. */
+static void
+pair_hs_timer_cb(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct pair	*p = arg;
+	int64_t		 ms = p->opts.hs_ms;
+	int		 e;
+
+	(void)l;
+	(void)t;
+	if (p->shaken || p->ended)
+		return;
+	e = p->end[0].hs_done ? 1 : 0;
+	status_set(&p->st, SC_EX_TEMPFAIL, "%s: %s handshake timed out after "
+	    "%lld.%03llds", p->end[e].rname, p->end[e].layer->name != NULL ?
+	    p->end[e].layer->name : "layer", (long long)(ms / 1000),
+	    (long long)(ms % 1000));
+	p->counts.failed_end = e;
+	pair_finish(p);
+	pair_rearm(p);
+}
+
 static void
 pair_idle_cb(struct loop *l, struct loop_timer *t, void *arg)
 {
@@ -1099,6 +1197,7 @@ pair_finish(struct pair *p)
 	loop_timer_stop(p->loop, &p->kick);
 	loop_timer_stop(p->loop, &p->idle);
 	loop_timer_stop(p->loop, &p->grace);
+	loop_timer_stop(p->loop, &p->hs_timer);
 }
 
 /* -------------------------------------------------------------- set-up */
@@ -1219,6 +1318,7 @@ pair_new(struct loop *l, const struct pair_end_spec *e0,
 	loop_timer_init(&p->kick, pair_kick_cb, p);
 	loop_timer_init(&p->idle, pair_idle_cb, p);
 	loop_timer_init(&p->grace, pair_grace_cb, p);
+	loop_timer_init(&p->hs_timer, pair_hs_timer_cb, p);
 	return p;
 }
 
@@ -1235,6 +1335,9 @@ pair_start(struct pair *p, struct status *st)
 	p->shaken = p->end[0].hs_done && p->end[1].hs_done;
 	if (p->opts.idle_ms >= 0 && loop_timer_at(p->loop, &p->idle,
 	    p->last_move + p->opts.idle_ms, st) < 0)
+		return -1;
+	if (!p->shaken && p->opts.hs_ms > 0 && loop_timer_at(p->loop,
+	    &p->hs_timer, p->last_move + p->opts.hs_ms, st) < 0)
 		return -1;
 	if (loop_timer_at(p->loop, &p->kick, p->last_move, st) < 0)
 		return -1;
@@ -1261,6 +1364,7 @@ pair_free(struct pair *p)
 	loop_timer_stop(p->loop, &p->kick);
 	loop_timer_stop(p->loop, &p->idle);
 	loop_timer_stop(p->loop, &p->grace);
+	loop_timer_stop(p->loop, &p->hs_timer);
 	for (i = 0; i < p->nwatched; i++)
 		loop_del(p->loop, p->watched[i]);
 	for (d = 0; d < 2; d++) {

@@ -78,14 +78,20 @@
  * A layer between an end's descriptor and its bytes (TLS).  Each call
  * works without blocking: -1 with errno EAGAIN and *want set to LOOP_READ
  * or LOOP_WRITE says what the descriptor must become first.  Any other
- * failure fills st (the pair's status then).  read returns 0 at a clean
- * EOF.  pending says how many bytes the layer holds that can be read
- * without the descriptor being readable.  handshake returns 0 when done,
- * 1 to be called again after *want.  close_notify ends the layer's write
- * side (0 done, 1 again after *want); the engine then half-closes the
- * descriptor.  The engine never frees ctx.
+ * failure fills st with the reason alone: the pair's status is then the
+ * end's name, ": ", and that reason.  read returns 0 at a clean EOF.
+ * pending says how many bytes the layer holds that can be read without
+ * the descriptor being readable.  handshake returns 0 when done, 1 to be
+ * called again after *want.  close_notify ends the layer's write side (0
+ * done, 1 again after *want); the engine then half-closes the descriptor.
+ * It is called at the EOF of what flows into the end, and otherwise once
+ * when the pair ends cleanly (a given-up stdin, --no-shutdown,
+ * --recv-only), so that the owner's close() is never taken by the peer
+ * for a cut.  name says what the layer is in messages ("TLS").  The
+ * engine never frees ctx.
  */
 struct pair_layer {
+	const char *name;
 	int	(*handshake)(void *ctx, int *want, struct status *st);
 	ssize_t	(*read)(void *ctx, void *buf, size_t n, int *want,
 		    struct status *st);
@@ -126,8 +132,9 @@ struct pair;
 /*
  * Called once when the pair has ended: st code 0 when both directions
  * ended cleanly (or the give-up rule ended it), else the failure (1 for a
- * reset or a failed write, 75 for the idle timeout, 76 for a layer's
- * handshake, 70 when out of memory).  The callback may free the pair.
+ * reset or a failed write, 75 for the idle timeout or a handshake past
+ * hs_ms, 76 for a layer's handshake, 70 when out of memory).  The
+ * callback may free the pair.
  */
 typedef void (*pair_done_cb)(struct pair *p, void *arg,
 	    const struct status *st);
@@ -139,6 +146,9 @@ struct pair_opts {
 	int		 send_only;	/* end once direction 0 has ended and
 					   end 1 acknowledged every byte */
 	int		 wait_stdin;	/* never give up a PAIR_GIVEUP end */
+	int64_t		 hs_ms;		/* the layers' handshakes must be done
+					   within this of pair_start() (else
+					   75); 0: no limit */
 };
 
 /*

@@ -153,6 +153,8 @@ relay_ends(const struct relay *r, int fd, const struct relay_opts *ro,
 	e[1].flags = PAIR_SOCKET | (r->seqpacket ? PAIR_SEQPACKET : 0) |
 	    (ro->no_shutdown ? PAIR_NO_HALFCLOSE : 0);
 	e[1].rname = e[1].wname = ro->peer != NULL ? ro->peer : "socket";
+	e[1].layer = ro->layer;
+	e[1].layer_ctx = ro->layer_ctx;
 }
 
 /* What the session did, into r; its status into st. */
@@ -208,6 +210,7 @@ relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 	po.idle_ms = ro->idle_ms;
 	po.send_only = ro->send_only;
 	po.wait_stdin = ro->wait_stdin;
+	po.hs_ms = ro->layer != NULL ? ro->hs_ms : 0;
 	relay_ends(r, fd, ro, e);
 	if (r->loop == NULL && (r->loop = loop_new(st)) == NULL) {
 		close(fd);

@@ -50,6 +50,11 @@ struct relay_opts {
 	int		 keep_stdout;	/* -k: stdout open at socket EOF */
 	int64_t		 idle_ms;	/* -i; -1: none */
 	const char	*peer;		/* names the socket in messages */
+	/* A layer on the socket (TLS: tlslayer.h), or NULL; its handshake
+	   must be done within hs_ms of the session's start (0: no limit). */
+	const struct pair_layer	*layer;
+	void		*layer_ctx;
+	int64_t		 hs_ms;
 };
 
 /* What outlives one session; see the top of this file. */
@@ -92,6 +97,10 @@ void	relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket);
  * connection (SO_LINGER 0), so the peer does not take it for complete.
  * r->sent, r->received, r->duration_ms and r->gave_up describe the
  * session afterwards, also after a failure.
+ * With ro->layer the socket's bytes go through it: its handshake comes
+ * first (a failure is the layer's status, 76 for TLS; past ro->hs_ms 75),
+ * stdin's EOF sends its close_notify before the half-close, and a clean
+ * end of the session sends it before the close if stdin's EOF did not.
  * --send-only reads and discards what the socket sends and ends at stdin's
  * EOF, closing only once the peer has acknowledged every byte (closing
  * over unread bytes would reset the connection and drop the rest);

@@ -287,11 +287,49 @@ except OSError:
 	sc_check_msg connect "*idle*"
 }
 
+@test "status 75: a TLS handshake that does not finish within -w (connect)" {
+	[ "${SC_HAVE_TLS:-1}" = 1 ] || skip "built --without-tls"
+	mkfifo "$SC_TMP/idle"
+	peer srv idle-server
+	run -75 --separate-stderr timeout 10 bash -c 'exec "$@" 0<>"$0"' \
+	    "$SC_TMP/idle" "$SOCKCAT" connect --tls --insecure -q -w 0.5 \
+	    127.0.0.1 "$port"
+	sc_check_msg connect "sockcat: connect: 127.0.0.1:$port: TLS handshake timed out after *"
+}
+
 @test "status 75: receive timeout (udp-recv -w)" {
 	run -75 --separate-stderr timeout 10 "$SOCKCAT" udp-recv -w 0.3 \
 	    -b 127.0.0.1 -p 0
 	sc_check_msg udp-recv "*timeout*"
 	[ -z "$output" ]
+}
+
+# -------------------------------------------------------------------- 76
+
+@test "status 76: a TLS certificate that does not verify (connect)" {
+	[ "${SC_HAVE_TLS:-1}" = 1 ] || skip "built --without-tls"
+	sc_bg srv /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0 --tls \
+	    --self-signed
+	port=$(sc_port srv)
+	run -76 --separate-stderr timeout 10 "$SOCKCAT" connect --tls \
+	    127.0.0.1 "$port" </dev/null
+	sc_check_msg connect "sockcat: connect: 127.0.0.1:$port: certificate verify failed: self-signed certificate"
+	sc_expect_rc srv 76
+}
+
+@test "status 76: a client that does not speak TLS (listen)" {
+	[ "${SC_HAVE_TLS:-1}" = 1 ] || skip "built --without-tls"
+	sc_bg srv /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0 --tls \
+	    --self-signed
+	port=$(sc_port srv)
+	run -0 timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port" \
+	    <<<"GET / HTTP/1.0"
+	sc_expect_rc srv 76
+	# Beside -v's lines and the pin of --self-signed, one line: the failure.
+	local info='^sockcat: \(listening on\|connection from\|closed\|self-signed certificate:\) '
+	[ "$(grep -vc "$info" "$SC_TMP/srv.err")" = 1 ]
+	grep -q '^sockcat: listen: 127.0.0.1:[0-9]*: TLS handshake failed: .*(is the peer speaking TLS?)$' \
+	    "$SC_TMP/srv.err"
 }
 
 # -------------------------------------------------------------------- 77
