@@ -117,6 +117,19 @@ set -l __sockcat_echo \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
 
+set -l __sockcat_scan \
+    '4 ipv4 - IPv4 only' \
+    '6 ipv6 - IPv6 only' \
+    's source ADDR local address of every probe' \
+    'n numeric - no DNS, addresses must be numeric' \
+    'j parallel N probe at most N ports at once' \
+    'w timeout DUR how long each port may take to answer' \
+    '- banner - print the first line an open port says' \
+    'u udp - probe UDP ports' \
+    'v verbose - also print closed and filtered ports' \
+    'q quiet - print nothing but fatal errors' \
+    'h help - show the options and exit'
+
 # The command: the first word after "sockcat" that is not an option.
 function __sockcat_command
     for t in (commandline -opc)[2..-1]
@@ -142,14 +155,15 @@ complete -c sockcat -n 'not __sockcat_command' -a connect -d 'TCP/Unix stream cl
 complete -c sockcat -n 'not __sockcat_command' -a udp-send -d 'sends datagrams'
 complete -c sockcat -n 'not __sockcat_command' -a udp-recv -d 'receives datagrams to stdout'
 complete -c sockcat -n 'not __sockcat_command' -a echo -d 'concurrent echo server (TCP, UDP or Unix)'
+complete -c sockcat -n 'not __sockcat_command' -a scan -d 'which ports accept (nc -z, in parallel)'
 complete -c sockcat -n 'not __sockcat_command' -a help -d 'show the options of a command'
 
 # sockcat help COMMAND
 complete -c sockcat -n '__sockcat_is help; and test (count (commandline -opc)) -eq 2' \
-    -a 'listen connect udp-send udp-recv echo'
+    -a 'listen connect udp-send udp-recv echo scan'
 
 # Each command's options, from its list.
-for cmd in listen connect udp-send udp-recv echo
+for cmd in listen connect udp-send udp-recv echo scan
     set -l list __sockcat_(string replace -a -- - _ $cmd)
     for entry in $$list
         set -l f (string split -m 3 ' ' -- $entry)
@@ -169,5 +183,5 @@ for cmd in listen connect udp-send udp-recv echo
     end
 end
 
-# HOST of connect and udp-send.
-complete -c sockcat -n '__sockcat_is connect; or __sockcat_is udp-send' -a '(__fish_print_hostnames)'
+# HOST of connect, udp-send and scan.
+complete -c sockcat -n '__sockcat_is connect; or __sockcat_is udp-send; or __sockcat_is scan' -a '(__fish_print_hostnames)'

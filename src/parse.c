@@ -231,6 +231,7 @@ parse_ports_item(char *item, const char *proto, uint16_t *lo, uint16_t *hi,
 	char	*dash;
 	int	 found = 0;
 
+	*lo = *hi = 0;
 	if (parse_ports_end(item, proto, lo) == 0) {
 		*hi = *lo;
 	} else {
@@ -267,7 +268,7 @@ parse_ports(const char *what, const char *s, const char *proto,
 	char		 item[2 * 33 + 2];	/* two service names and '-' */
 	const char	*p = s, *end, *why = NULL;
 	size_t		 len;
-	uint16_t	 lo, hi;
+	uint16_t	 lo = 0, hi = 0;
 	uint32_t	 port;
 
 	if (*s == '\0')

@@ -21,6 +21,7 @@ static const struct sc_cmd *const commands[] = {
 	&cmd_udp_send,
 	&cmd_udp_recv,
 	&cmd_echo,
+	&cmd_scan,
 };
 #define NCOMMANDS	(sizeof commands / sizeof commands[0])
 
