@@ -130,6 +130,18 @@ set -l __sockcat_scan \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
 
+set -l __sockcat_wait \
+    '4 ipv4 - IPv4 only' \
+    '6 ipv6 - IPv6 only' \
+    's source ADDR local address of the probes' \
+    'n numeric - no DNS, addresses must be numeric' \
+    'U unix PATH wait for the Unix stream socket PATH too' \
+    'w timeout DUR give up after DUR in all' \
+    '- interval DUR the longest pause between attempts' \
+    'v verbose - log every attempt' \
+    'q quiet - print nothing but fatal errors' \
+    'h help - show the options and exit'
+
 # The command: the first word after "sockcat" that is not an option.
 function __sockcat_command
     for t in (commandline -opc)[2..-1]
@@ -156,14 +168,15 @@ complete -c sockcat -n 'not __sockcat_command' -a udp-send -d 'sends datagrams'
 complete -c sockcat -n 'not __sockcat_command' -a udp-recv -d 'receives datagrams to stdout'
 complete -c sockcat -n 'not __sockcat_command' -a echo -d 'concurrent echo server (TCP, UDP or Unix)'
 complete -c sockcat -n 'not __sockcat_command' -a scan -d 'which ports accept (nc -z, in parallel)'
+complete -c sockcat -n 'not __sockcat_command' -a wait -d 'wait until services accept, then run COMMAND'
 complete -c sockcat -n 'not __sockcat_command' -a help -d 'show the options of a command'
 
 # sockcat help COMMAND
 complete -c sockcat -n '__sockcat_is help; and test (count (commandline -opc)) -eq 2' \
-    -a 'listen connect udp-send udp-recv echo scan'
+    -a 'listen connect udp-send udp-recv echo scan wait'
 
 # Each command's options, from its list.
-for cmd in listen connect udp-send udp-recv echo scan
+for cmd in listen connect udp-send udp-recv echo scan wait
     set -l list __sockcat_(string replace -a -- - _ $cmd)
     for entry in $$list
         set -l f (string split -m 3 ' ' -- $entry)
@@ -183,5 +196,5 @@ for cmd in listen connect udp-send udp-recv echo scan
     end
 end
 
-# HOST of connect, udp-send and scan.
-complete -c sockcat -n '__sockcat_is connect; or __sockcat_is udp-send; or __sockcat_is scan' -a '(__fish_print_hostnames)'
+# HOST of connect, udp-send, scan and wait.
+complete -c sockcat -n '__sockcat_is connect; or __sockcat_is udp-send; or __sockcat_is scan; or __sockcat_is wait' -a '(__fish_print_hostnames)'

@@ -157,7 +157,7 @@ for_each_command() {
 		n=$((n + 1))
 		"$1" "$cmd" || fail=1
 	done
-	[ "$n" -eq 6 ] || { echo "expected 6 commands, got $n"; return 1; }
+	[ "$n" -eq 7 ] || { echo "expected 7 commands, got $n"; return 1; }
 	return "$fail"
 }
 
