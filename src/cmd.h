@@ -23,5 +23,6 @@ extern const struct sc_cmd cmd_udp_recv;
 extern const struct sc_cmd cmd_echo;
 extern const struct sc_cmd cmd_scan;
 extern const struct sc_cmd cmd_wait;
+extern const struct sc_cmd cmd_ping;
 
 #endif

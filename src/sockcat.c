@@ -23,6 +23,7 @@ static const struct sc_cmd *const commands[] = {
 	&cmd_echo,
 	&cmd_scan,
 	&cmd_wait,
+	&cmd_ping,
 };
 #define NCOMMANDS	(sizeof commands / sizeof commands[0])
 

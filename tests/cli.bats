@@ -15,7 +15,7 @@ teardown() { sc_teardown; }
 COMMANDS=(listen connect udp-send udp-recv echo)
 # The probing commands take none of the socket options the loops over
 # COMMANDS check; the dispatch tests cover them too.
-ALL_COMMANDS=("${COMMANDS[@]}" scan wait)
+ALL_COMMANDS=("${COMMANDS[@]}" scan wait ping)
 LISTENERS=(listen udp-recv echo)
 CLIENTS=(connect udp-send)
 

@@ -157,7 +157,7 @@ for_each_command() {
 		n=$((n + 1))
 		"$1" "$cmd" || fail=1
 	done
-	[ "$n" -eq 7 ] || { echo "expected 7 commands, got $n"; return 1; }
+	[ "$n" -eq 8 ] || { echo "expected 8 commands, got $n"; return 1; }
 	return "$fail"
 }
 
@@ -304,4 +304,7 @@ check_help_cmd() {
 	grep -q '^\.It Ev SOCKCAT_NO_SPLICE$' "$SC_MAN"
 	grep -q 'sockcat listen -p 8009' "$SC_MAN"
 	grep -q 'sockcat connect host 8009' "$SC_MAN"
+	grep -q 'sockcat wait -w 60s db 5432 -- ./start' "$SC_MAN"
+	grep -q 'sockcat scan -v 127.0.0.1 1-1024' "$SC_MAN"
+	grep -q 'sockcat ping -c 3 ::1' "$SC_MAN"
 }
