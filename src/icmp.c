@@ -99,6 +99,7 @@ icmp_dgram_ident(int fd, uint16_t *id)
 	struct sockaddr_storage	ss;
 	socklen_t		len = sizeof ss;
 
+	memset(&ss, 0, sizeof ss);
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return -1;
 	if (ss.ss_family == AF_INET6)
