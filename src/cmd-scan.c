@@ -91,6 +91,7 @@ struct scan_probe {
 	uint16_t		 port;
 	int			 banner;	/* reading the banner */
 	int			 resent;	/* UDP: asked twice */
+	int			 refused;	/* TCP: its connect was refused */
 	size_t			 blen;
 	char			 buf[SCAN_BANNER_MAX];
 	struct loop_timer	 timer;
@@ -297,20 +298,22 @@ scan_fail(struct scan *s, const struct status *st)
 
 /*
  * The port is done: record, free the probe, print what can be printed.
- * A TCP socket whose connect was refused is kept for the probe's next
- * port: connect() may be called again on it, and that halves what a
- * closed port costs the kernel (no socket to make and tear down).
+ * A TCP socket whose connect was refused (p->refused) is kept for the
+ * probe's next port: connect() may be called again on it, and that halves
+ * what a closed port costs the kernel (no socket to make and tear down).
  */
 static void
 scan_done(struct scan *s, struct scan_probe *p, enum scan_state state)
 {
 	if (p->fd >= 0) {
 		loop_del(s->loop, p->fd);
-		if (s->udp || state != SCAN_CLOSED) {
+		/* Not one connected to itself, which is closed too. */
+		if (!p->refused) {
 			close(p->fd);
 			p->fd = -1;
 		}
 	}
+	p->refused = 0;
 	loop_timer_stop(s->loop, &p->timer);
 	if (s->banner && p->blen > 0 && s->banners != NULL)
 		s->banners[p->port] = scan_banner_line(p->buf, p->blen);
@@ -412,6 +415,7 @@ scan_conn_cb(struct loop *l, int fd, int mask, void *arg)
 	(void)mask;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
+	p->refused = err == ECONNREFUSED;
 	if (err == 0)
 		scan_open(p->s, p);
 	else
@@ -503,6 +507,7 @@ scan_tcp_after(struct scan *s, struct scan_probe *p, int err,
 		return 0;
 	}
 	if (err != EALREADY && err != EINPROGRESS) {
+		p->refused = err == ECONNREFUSED;
 		scan_done(s, p, scan_conn_state(err));
 		return 0;
 	}
@@ -551,7 +556,7 @@ scan_start(struct scan *s, struct scan_probe *p, uint16_t port,
 	int	err;
 
 	p->port = port;
-	p->banner = p->resent = 0;
+	p->banner = p->resent = p->refused = 0;
 	p->blen = 0;
 	if (p->fd >= 0)
 		goto ready;	/* refused last time: connect it again */
