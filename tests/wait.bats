@@ -158,7 +158,7 @@ wait_for_attempts() {
 		P=$(ns_port L)
 		ns_bg W "$SOCKCAT" wait -v -w 20 late.test "$P"
 		for ((i = 0; i < 100; i++)); do
-			grep -q "(attempt 2;" "$SC_TMP/W.err" && break
+			grep -q "(attempt 2;" "$SC_TMP/W.err" 2>/dev/null && break
 			sleep 0.1
 		done
 		# /etc/hosts is read at each lookup: the name exists now.
@@ -211,7 +211,7 @@ wait_for_attempts() {
 		ns_bg W "$SOCKCAT" wait -v -w 20 127.0.0.1 "$P"
 		# Lift the drop as soon as the first attempt is given up.
 		for ((i = 0; i < 1000; i++)); do
-			grep -q "(attempt 1;" "$SC_TMP/W.err" && break
+			grep -q "(attempt 1;" "$SC_TMP/W.err" 2>/dev/null && break
 			sleep 0.01
 		done
 		nft flush ruleset
