@@ -5,13 +5,16 @@
 # python3 (free ports, JSON) and the load generators of 'make bench-tools';
 # hyperfine and iperf3 are used when present. Every tool runs interleaved
 # with the others (A B C D A B C D ...), RUNS times, on loopback only, on
-# ports the kernel picked; every background process is stopped by PID and
-# every wait is bounded. See bench/README.md.
+# ports checked free below the ephemeral range, by default in a private
+# network namespace; every background process is stopped by PID and every
+# wait is bounded. See bench/README.md.
 set -u
 set -o pipefail
 
 prog=${0##*/}
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 usage() {
 	cat <<EOF
@@ -23,11 +26,12 @@ Benchmark sockcat against nc.openbsd, ncat and socat on loopback.
                       integrity file, 2 runs, 1 s UDP and connection runs
   --sockcat PATH      the sockcat binary (default ./src/sockcat, else
                       src/sockcat next to this script's directory)
-  --tools DIR         where sc-udp-flood, sc-conn-rate and sc-echo-load
-                      are (default ./bench, else this script's directory);
-                      echo.sh is looked for there, then next to this script
+  --tools DIR         where sc-udp-flood, sc-conn-rate, sc-echo-load and
+                      sc-reaper are (default ./bench, else this script's
+                      directory); echo.sh is looked for there, then next
+                      to this script
   --only LIST         scenarios, comma-separated (default all):
-                      tcp-file,tcp-pipe,integrity,udp,conn,echo,startup
+                      tcp-file,tcp-pipe,integrity,udp,conn,exec,echo,startup
   --anchors LIST      anchors to compare, comma-separated
                       (default nc.openbsd,ncat,socat)
   --size SIZE         TCP transfer size, e.g. 2G, 512M (default 2G)
@@ -38,7 +42,12 @@ Benchmark sockcat against nc.openbsd, ncat and socat on loopback.
                       UDP segmentation offload (default 64; 1: none)
   --conn-seconds S    length of each connection-rate run (default 3)
   --conn-conc N       concurrent connections of sc-conn-rate (default 1)
+  --exec-conc LIST    concurrent sessions of the exec scenario,
+                      comma-separated (default 1,8)
   --startup-runs N    hyperfine runs per tool and round (default 50)
+  --netns, --no-netns run in a private network namespace of its own
+                      (default: the connection scenarios leave tens of
+                      thousands of TIME_WAIT sockets), or in the current one
   --tmpdir DIR        where the temporary directory goes (default \$TMPDIR
                       or /tmp); the 2 GiB file lives there
   -o, --output FILE   also write the final table and notes to FILE
@@ -55,7 +64,7 @@ SOCKCAT=./src/sockcat
 [[ -x $SOCKCAT ]] || SOCKCAT=$here/../src/sockcat
 TOOLS=./bench
 [[ -x $TOOLS/sc-udp-flood ]] || TOOLS=$here
-ONLY=tcp-file,tcp-pipe,integrity,udp,conn,echo,startup
+ONLY=tcp-file,tcp-pipe,integrity,udp,conn,exec,echo,startup
 ANCHORS=nc.openbsd,ncat,socat
 SIZE=2G
 INTEG_SIZE=256M
@@ -64,14 +73,14 @@ UDP_RATE=100000
 UDP_GSO=64
 CONN_SECS=3
 CONN_CONC=1
+EXEC_CONC=1,8
 STARTUP_RUNS=50
+NETNS=1
 TMPROOT=${TMPDIR:-/tmp}
 OUTPUT=
 KEEP=0
 runs_set=0 size_set=0 integ_set=0 udp_set=0 conn_set=0 startup_set=0
-
-die() { printf '%s: %s\n' "$prog" "$*" >&2; exit 64; }
-need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs an argument; see '$prog --help'"; }
+ARGV=("$@")
 
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -88,6 +97,9 @@ while [[ $# -gt 0 ]]; do
 	--udp-gso) need_arg "$@"; UDP_GSO=$2; shift ;;
 	--conn-seconds) need_arg "$@"; CONN_SECS=$2; conn_set=1; shift ;;
 	--conn-conc) need_arg "$@"; CONN_CONC=$2; shift ;;
+	--exec-conc) need_arg "$@"; EXEC_CONC=$2; shift ;;
+	--netns) NETNS=1 ;;
+	--no-netns) NETNS=0 ;;
 	--startup-runs) need_arg "$@"; STARTUP_RUNS=$2; startup_set=1; shift ;;
 	--tmpdir) need_arg "$@"; TMPROOT=$2; shift ;;
 	-o|--output) need_arg "$@"; OUTPUT=$2; shift ;;
@@ -106,18 +118,6 @@ if ((QUICK)); then
 	((startup_set)) || STARTUP_RUNS=20
 fi
 
-# SIZE as bytes: a number with an optional K, M or G (powers of 1024).
-to_bytes() {
-	local n=${1%[KkMmGg]} u=${1##*[0-9]}
-	[[ $n =~ ^[0-9]+$ ]] || return 1
-	case $u in
-	'') echo "$n" ;;
-	[Kk]) echo $((n << 10)) ;;
-	[Mm]) echo $((n << 20)) ;;
-	[Gg]) echo $((n << 30)) ;;
-	*) return 1 ;;
-	esac
-}
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "-n '$RUNS': not a positive number"
 SIZE_B=$(to_bytes "$SIZE") && ((SIZE_B > 0)) || die "--size '$SIZE': not a size"
 INTEG_B=$(to_bytes "$INTEG_SIZE") && ((INTEG_B > 0)) ||
@@ -128,38 +128,21 @@ done
 [[ $UDP_RATE =~ ^[1-9][0-9]*$ ]] || die "--udp-rate '$UDP_RATE': not a rate"
 [[ $UDP_GSO =~ ^[1-9][0-9]*$ ]] && ((UDP_GSO <= 64)) || die "--udp-gso '$UDP_GSO': not 1 to 64"
 [[ $CONN_CONC =~ ^[1-9][0-9]*$ ]] || die "--conn-conc '$CONN_CONC': not a number"
+[[ $EXEC_CONC =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "--exec-conc '$EXEC_CONC': not a list of numbers"
 [[ $STARTUP_RUNS =~ ^[1-9][0-9]*$ ]] || die "--startup-runs '$STARTUP_RUNS': not a number"
 wants() { [[ ,$ONLY, == *,$1,* ]]; }
 for s in ${ONLY//,/ }; do
 	case $s in
-	tcp-file|tcp-pipe|integrity|udp|conn|echo|startup) ;;
+	tcp-file|tcp-pipe|integrity|udp|conn|exec|echo|startup) ;;
 	*) die "--only: unknown scenario '$s'" ;;
 	esac
 done
+netns_enter "$here/$prog" "${ARGV[@]}"
 
 # ---------------------------------------------------------------- helpers
-note() { printf '%s\n' "$*" >&2; }
-NOTES=()
-remember() { NOTES+=("$*"); note "note: $*"; }
-
-now_us() { local t=$EPOCHREALTIME; echo $((10#${t%.*} * 1000000 + 10#${t#*.})); }
-
-# Background processes we started, stopped by PID on exit.
-BG_PIDS=()
-stop_pid() {
-	local pid=$1
-	kill -TERM "$pid" 2>/dev/null
-	wait_exit "$pid" 3 || { kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
-	return 0
-}
+# (the shared ones are in lib.sh)
 cleanup() {
-	local pid running
-	# Only those still running as our children: a PID that ended long
-	# ago may belong to someone else by now.
-	running=" $(jobs -pr | tr '\n' ' ') "
-	for pid in "${BG_PIDS[@]}"; do
-		[[ $running == *" $pid "* ]] && stop_pid "$pid"
-	done
+	stop_bg
 	[[ -n ${SINK_DIR:-} && $SINK_DIR != "${WORK:-}" ]] && rm -rf -- "$SINK_DIR"
 	if [[ -n ${WORK:-} && -d $WORK ]]; then
 		if ((KEEP)); then note "kept $WORK"; else rm -rf -- "$WORK"; fi
@@ -167,86 +150,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'note "interrupted"; exit 130' INT TERM
-
-# wait_exit PID SECS: wait for PID (a child of this shell, so never call
-# it in a $(...) subshell) to exit within SECS. Sets WAIT_RC to its status
-# and returns 0, or kills it, sets WAIT_RC=124 and returns 1.
-wait_exit() {
-	local pid=$1 deadline
-	deadline=$(($(now_us) + ${2%.*} * 1000000))
-	while kill -0 "$pid" 2>/dev/null; do
-		if (($(now_us) > deadline)); then
-			kill -TERM "$pid" 2>/dev/null
-			sleep 0.2
-			kill -KILL "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
-			WAIT_RC=124
-			return 1
-		fi
-		sleep 0.01
-	done
-	wait "$pid" 2>/dev/null
-	WAIT_RC=$?
-	return 0
-}
-
-# Ports the kernel picked: bind port 0 (TCP and UDP on the same number),
-# read it, close. Fetched a few at a time, just before use.
-PORT_POOL=()
-free_port() {
-	if ((${#PORT_POOL[@]} == 0)); then
-		mapfile -t PORT_POOL < <(python3 - <<'EOF'
-import socket
-held = []
-for _ in range(8):
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close(); u.close(); continue
-    held += [t, u]
-    print(port)
-EOF
-)
-		((${#PORT_POOL[@]} > 0)) || { note "python3 found no free port"; exit 1; }
-	fi
-	PORT=${PORT_POOL[0]}
-	PORT_POOL=("${PORT_POOL[@]:1}")
-}
-
-# wait_bound PROTO PORT PID: wait (5 s at most) until PORT is bound by a
-# listening TCP socket or a UDP socket, reading /proc/net: a probe
-# connection would be taken for the first client.
-wait_bound() {
-	local proto=$1 hex pat deadline
-	hex=$(printf '%04X' "$2")
-	if [[ $proto == tcp ]]; then
-		pat="^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:0000 0A "
-	else
-		pat="^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:[0-9A-F]{4} 0[17] "
-	fi
-	deadline=$(($(now_us) + 5000000))
-	while (($(now_us) < deadline)); do
-		kill -0 "$3" 2>/dev/null || return 1
-		grep -qE "$pat" "/proc/net/$proto" "/proc/net/${proto}6" 2>/dev/null && return 0
-		sleep 0.01
-	done
-	return 1
-}
-
-# server_up PROTO PID WHAT ERRFILE: PID, a server just started in the
-# background on $PORT, is remembered for the cleanup and waited for until
-# it has bound; else it is stopped, FAIL_WHY says why, and 1 is returned.
-server_up() {
-	BG_PIDS+=("$2")
-	wait_bound "$1" "$PORT" "$2" && return 0
-	stop_pid "$2"
-	FAIL_WHY="$3 did not start: $(head -c 200 "$4" 2>/dev/null | tr '\n' ' ')"
-	return 1
-}
 
 # udp_drained PORT: wait (3 s at most) until no datagram waits in the
 # receive queue of the socket bound to PORT.
@@ -263,31 +166,8 @@ udp_drained() {
 	return 1
 }
 
-# Results: $WORK/res/KEY/TOOL holds one value per line, TOOL.fail the
-# reasons of failed runs.
-record() { mkdir -p "$WORK/res/$1"; printf '%s\n' "$3" >>"$WORK/res/$1/$2"; }
-record_fail() {
-	mkdir -p "$WORK/res/$1"
-	printf '%s\n' "$3" >>"$WORK/res/$1/$2.fail"
-	note "  $2: FAILED: $3"
-}
-
-# stats KEY TOOL: "median min max count" of the recorded values, or nothing.
-stats() {
-	local f=$WORK/res/$1/$2
-	[[ -s $f ]] || return 1
-	sort -g "$f" | awk '{ v[NR] = $1 } END {
-		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		printf "%.10g %.10g %.10g %d\n", m, v[1], v[NR], NR }'
-}
-median() { local s; s=$(stats "$1" "$2") || return 1; echo "${s%% *}"; }
-fmt() { awk -v v="$1" -v d="${2:-2}" 'BEGIN { printf "%.*f", d, v }'; }
-# x / y (empty when y is 0 or missing)
-ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (y + 0 != 0) printf "%.2f", x / y }'; }
-fsum() { awk '{ s += $1 } END { printf "%.4f", s }'; }
-
 # ------------------------------------------------------------------ tools
-declare -A HAVE
+declare -A HAVE NA
 check_tools() {
 	local t missing=0
 	for t in timeout python3 sha256sum awk sort grep; do
@@ -326,8 +206,8 @@ check_tools() {
 		remember "sc-udp-flood not found in '${TOOLS:-?}' (run 'make bench-tools', or give --tools DIR): UDP skipped"
 		FLOOD=
 	fi
-	if wants conn && [[ ! -x $CONNRATE ]]; then
-		remember "sc-conn-rate not found in '${TOOLS:-?}' (run 'make bench-tools', or give --tools DIR): connection rate skipped"
+	if { wants conn || wants exec; } && [[ ! -x $CONNRATE ]]; then
+		remember "sc-conn-rate not found in '${TOOLS:-?}' (run 'make bench-tools', or give --tools DIR): connection rate and exec skipped"
 		CONNRATE=
 	fi
 	FLOOR=${TOOLS:+$TOOLS/sc-accept-floor}
@@ -335,6 +215,15 @@ check_tools() {
 		remember "sc-accept-floor not found in '${TOOLS:-?}': no floor line for connections/s"
 		FLOOR=
 	fi
+	if wants exec; then
+		if [[ -z $CONNRATE ]]; then
+			remember "exec scenario skipped: it needs sc-conn-rate"
+		elif [[ -n ${HAVE[sockcat]:-} ]] && ! "$SOCKCAT" listen --help 2>&1 | grep -q -- '--exec'; then
+			NA_EXEC="not available (no listen --exec)"
+			remember "this sockcat's listen has no --exec yet (issue 12): its exec cells say so"
+		fi
+	fi
+	find_reaper
 	command -v iperf3 >/dev/null && HAVE[iperf3]=1 ||
 		{ wants tcp-file && remember "iperf3 is not installed: no reference line"; }
 	command -v hyperfine >/dev/null && HAVE[hyperfine]=1 ||
@@ -382,6 +271,15 @@ cmd_keep_open() {
 	floor) CMD=("$FLOOR" 127.0.0.1 "$2") ;;
 	esac
 }
+# A program per connection (exec scenario): cat echoes each session.
+cmd_exec() {
+	case $1 in
+	sockcat) CMD=("$SOCKCAT" listen -k -e cat -b 127.0.0.1 -p "$2") ;;
+	ncat) CMD=(ncat -l -k -e /bin/cat 127.0.0.1 "$2") ;;
+	socat) CMD=(socat "TCP-LISTEN:$2,bind=127.0.0.1,fork,reuseaddr,backlog=4096" EXEC:cat) ;;
+	*) return 1 ;;
+	esac
+}
 # Client of the startup test: connect to a closed port, exit.
 cmd_startup() {
 	case $1 in
@@ -394,19 +292,23 @@ cmd_startup() {
 
 print_flags() {
 	local t
-	echo "Command lines (P = a port the kernel picked; stdin of servers is /dev/null):"
+	echo "Command lines (P = a port checked free below the ephemeral range; stdin of servers is /dev/null):"
 	for t in "${TOOL_LIST[@]}"; do
 		echo "  $t:"
 		cmd_tcp_listen "$t" P; echo "    TCP listener:   ${CMD[*]} </dev/null >OUT"
 		cmd_tcp_client "$t" P; echo "    TCP client:     ${CMD[*]} <FILE  (or: head -c SIZE /dev/zero | ...)"
 		cmd_udp_recv "$t" P; echo "    UDP receiver:   ${CMD[*]} </dev/null >SINK  (a file on tmpfs)"
 		cmd_keep_open "$t" P; echo "    keep-open:      ${CMD[*]} </dev/null >/dev/null"
+		cmd_exec "$t" P && echo "    exec:           ${CMD[*]} </dev/null >/dev/null"
 		cmd_startup "$t" CLOSED; echo "    startup:        ${CMD[*]}"
 	done
 	[[ -n ${HAVE[iperf3]:-} ]] &&
 		echo "  iperf3 (reference): iperf3 -s -1 -B 127.0.0.1 -p P; iperf3 -c 127.0.0.1 -p P -n BYTES -J"
 	[[ -n ${FLOOR:-} ]] &&
 		echo "  floor (reference keep-open server: accept, half-close, read to EOF, close): sc-accept-floor 127.0.0.1 P"
+	[[ -n ${REAPER:-} ]] &&
+		echo "  servers whose CPU is read (conn, exec) run under: sc-reaper -t BOUND SERVER..."
+	return 0
 	echo "  paths: sockcat=${SOCKCAT}${TOOLS:+, generators in $TOOLS}"
 }
 
@@ -639,29 +541,47 @@ scenario_udp() {
 }
 
 # ------------------------------------------------------- connection rate
-conn_run() {
-	local tool=$1 spid rc d=$WORK/conn out bound
+# server_rate SECS CONC CLIENT-ARGS...: with CMD set, one run of
+# sc-conn-rate against that server, which runs under sc-reaper (so the
+# CPU of the children it forks counts).  The server's CPU is read once it
+# listens and again when the client is done and the server has reaped
+# its finished children.  Sets C_RATE, C_CONNS and C_CPU (server CPU
+# seconds), or FAIL_WHY.
+server_rate() {
+	local secs=$1 conc=$2 spid rc d=$WORK/conn out bound base c0 c1
+	shift 2
 	mkdir -p "$d"
-	bound=$(awk -v s="$CONN_SECS" 'BEGIN { printf "%d", s + 30 }')
-	free_port
-	cmd_keep_open "$tool" "$PORT"
-	timeout -k 2 "$bound" "${CMD[@]}" </dev/null >/dev/null 2>"$d/s.err" &
+	bound=$(awk -v s="$secs" 'BEGIN { printf "%d", s + 30 }')
+	serve_prefix "$bound"
+	"${SERVE[@]}" "${CMD[@]}" </dev/null >/dev/null 2>"$d/s.err" &
 	spid=$!
 	server_up tcp "$spid" server "$d/s.err" || return 1
-	out=$(timeout -k 2 "$bound" "$CONNRATE" -d "$CONN_SECS" -c "$CONN_CONC" -w 5 \
-		-t "$((bound - 5))" 127.0.0.1 "$PORT" 2>"$d/c.err")
+	base=$(tree_count "$spid")
+	c0=$(tree_cpu "$spid")
+	out=$(timeout -k 2 "$bound" "$CONNRATE" -d "$secs" -c "$conc" -w 5 \
+		-t "$((bound - 5))" "$@" 127.0.0.1 "$PORT" 2>"$d/c.err")
 	rc=$?
+	settle "$spid" "$base"
+	c1=$(tree_cpu "$spid")
 	stop_pid "$spid"
 	if ((rc != 0)); then
 		FAIL_WHY="sc-conn-rate status $rc: $out $(head -c 200 "$d/c.err" | tr '\n' ' ')"
 		return 1
 	fi
-	C_RATE=$(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$out")
+	C_RATE=$(field "$out" rate)
+	C_CONNS=$(field "$out" conns)
+	C_CPU=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')
 	[[ -n $C_RATE ]]
 }
 
+conn_run() {
+	free_port
+	cmd_keep_open "$1" "$PORT"
+	server_rate "$CONN_SECS" "$CONN_CONC"
+}
+
 scenario_conn() {
-	local r t tools=("${TOOL_LIST[@]}")
+	local r t cpu tools=("${TOOL_LIST[@]}")
 	# The floor server takes its turn like the tools: the most any
 	# keep-open server can reach with this client on this machine.
 	[[ -n $FLOOR ]] && tools+=(floor)
@@ -669,11 +589,54 @@ scenario_conn() {
 	for ((r = 1; r <= RUNS; r++)); do
 		for t in "${tools[@]}"; do
 			if conn_run "$t"; then
+				cpu=$(cpu_per "$C_CPU" "$C_CONNS" 1000000)
 				record conn_rate "$t" "$C_RATE"
-				printf '  [%d/%d] %-10s %s conn/s\n' "$r" "$RUNS" "$t" "$C_RATE"
+				record conn_cpu "$t" "$cpu"
+				printf '  [%d/%d] %-10s %s conn/s  server CPU %s µs/conn\n' "$r" "$RUNS" "$t" "$C_RATE" "$cpu"
 			else
 				record_fail conn_rate "$t" "$FAIL_WHY"
 			fi
+		done
+	done
+}
+
+# ------------------------------------------------------------------- exec
+# A program per connection (issue 12), cat echoing each session of 64 B.
+# Two sessions: "half" as the issue asks (64 B, half-close, the echo read
+# to EOF, close), and "reply" (64 B, the 64 B echo read, close; no
+# half-close), which ncat -e completes too: it drops the echo when the
+# client's FIN comes first.
+exec_label() {
+	case $1 in
+	half) echo "64 B, half-close, read the echo to EOF, close" ;;
+	reply) echo "64 B, read the 64 B echo, close (no half-close)" ;;
+	esac
+}
+
+scenario_exec() {
+	local m c r t cpu msg key
+	msg=$(printf '%064d' 0)
+	for m in half reply; do
+		for c in ${EXEC_CONC//,/ }; do
+			key=exec_${m}$c
+			echo "== exec: cat per connection, sc-conn-rate -x $m -c $c for $CONN_SECS s ($(exec_label "$m"))"
+			for ((r = 1; r <= RUNS; r++)); do
+				for t in "${TOOL_LIST[@]}"; do
+					cmd_exec "$t" P || continue
+					[[ $t == sockcat && -n ${NA_EXEC:-} ]] && continue
+					free_port
+					cmd_exec "$t" "$PORT"
+					if server_rate "$CONN_SECS" "$c" -x "$m" -m "$msg" -R 64; then
+						cpu=$(cpu_per "$C_CPU" "$C_CONNS" 1000000)
+						record "${key}_rate" "$t" "$C_RATE"
+						record "${key}_cpu" "$t" "$cpu"
+						printf '  [%d/%d] %-10s %s conn/s  server CPU %s µs/conn (children included)\n' \
+							"$r" "$RUNS" "$t" "$C_RATE" "$cpu"
+					else
+						record_fail "${key}_rate" "$t" "$FAIL_WHY"
+					fi
+				done
+			done
 		done
 	done
 }
@@ -742,16 +705,32 @@ scenario_echo() {
 	mapfile -t ECHO_LINES < <(awk 'f || /^\|/ { f = 1; print }' "$WORK/echo.out")
 }
 
-# echo_cell C SERVER: the "median (min–max)" cell of echo.sh's table.
+# echo_cell C SERVER [FIELD]: a cell of echo.sh's table, by default the
+# "median (min–max)" of round trips/s (field 4; field 10 is the server's
+# CPU per round trip).
 echo_cell() {
 	local line
 	for line in "${ECHO_LINES[@]}"; do
-		awk -F'|' -v c="$1" -v s="$2" '{ gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3)
-			gsub(/^ +| +$/, "", $4) }
-			$2 == c && $3 == s && $4 ~ /^[0-9]/ { print $4; found = 1 } END { exit !found }' \
+		awk -F'|' -v c="$1" -v s="$2" -v f="${3:-4}" '{ gsub(/^ +| +$/, "", $2); gsub(/^ +| +$/, "", $3)
+			gsub(/^ +| +$/, "", $f) }
+			$2 == c && $3 == s && $f ~ /^[0-9]/ { print $f; found = 1 } END { exit !found }' \
 			<<<"$line" && return 0
 	done
 	return 1
+}
+
+# The server CPU row of our table: µs per round trip at C=1000 from
+# echo.sh, sockcat against the best (lowest) of ncat and socat.
+echo_cpu_row() {
+	local sc nc so asy best r=–
+	sc=$(echo_cell 1000 sockcat 10) || sc=
+	nc=$(echo_cell 1000 ncat 10) || nc=
+	so=$(echo_cell 1000 socat 10) || so=
+	asy=$(echo_cell 1000 asyncio 10) || asy=
+	best=$(printf '%s ncat\n%s socat\n' "${nc%% *}" "${so%% *}" | awk '$1 ~ /^[0-9]/' | sort -g | head -n 1)
+	[[ -n $sc && -n $best ]] && r="$(ratio "${sc%% *}" "${best%% *}") (${best#* })"
+	printf '| echo server CPU µs per round trip, C=1000 (python asyncio: %s) | %s | n/a | %s | %s | %s | |\n' \
+		"${asy:-–}" "${sc:-–}" "${nc:-–}" "${so:-–}" "$r"
 }
 
 # The echo row of our table: sockcat, ncat and socat at C=1000 from
@@ -780,66 +759,12 @@ echo_row() {
 }
 
 # ------------------------------------------------------------------ table
-# cell KEY TOOL [DECIMALS]: "median (min–max)", "fail", or "–".
-cell() {
-	local s med lo hi n nf=0 f=$WORK/res/$1/$2
-	[[ -f $f.fail ]] && nf=$(wc -l <"$f.fail")
-	if ! s=$(stats "$1" "$2"); then
-		((nf > 0)) && echo "fail" || echo "–"
-		return
-	fi
-	read -r med lo hi n <<<"$s"
-	if ((n > 1)); then
-		printf '%s (%s–%s)' "$(fmt "$med" "${3:-2}")" "$(fmt "$lo" "${3:-2}")" "$(fmt "$hi" "${3:-2}")"
-	else
-		fmt "$med" "${3:-2}"
-	fi
-	((nf > 0)) && printf ' [%d failed]' "$nf"
-	echo
-}
-
-# row LABEL KEY DECIMALS BETTER(hi|lo) TARGET-TEXT TARGET-RULE
-# TARGET-RULE: "FACTOR TOOL[,TOOL]" compares sockcat with FACTOR x the best
-# of those tools; empty: no target.
+# row LABEL KEY DECIMALS BETTER(hi|lo) TARGET-TEXT TARGET-RULES: a row of
+# sockcat and the three anchors; see table_row in lib.sh.
 row() {
-	local label=$1 key=$2 dec=$3 better=$4 ttext=$5 rule=$6
-	local t cells=() sc best='' bt='' v ratio='' verdict=''
-	for t in sockcat nc.openbsd ncat socat; do
-		if [[ -n ${HAVE[$t]:-} ]]; then cells+=("$(cell "$key" "$t" "$dec")"); else cells+=("n/a"); fi
-	done
-	sc=$(median "$key" sockcat 2>/dev/null)
-	for t in nc.openbsd ncat socat; do
-		v=$(median "$key" "$t" 2>/dev/null) || continue
-		if [[ -z $best ]] || awk -v a="$v" -v b="$best" -v d="$better" \
-			'BEGIN { exit !(d == "hi" ? a > b : a < b) }'; then
-			best=$v bt=$t
-		fi
-	done
-	[[ -n $sc && -n $best ]] && ratio=$(ratio "$sc" "$best")
-	[[ -n $ratio ]] && ratio="$ratio ($bt)"
-	[[ -z $ratio && -n $sc && -n $best ]] && ratio="– ($bt is 0)"
-	if [[ -n $rule && -n $sc ]]; then
-		verdict=$(target_verdict "$key" "$better" "$sc" $rule)
-	fi
-	printf '| %s | %s | %s | %s | %s | %s | %s%s |\n' "$label" "${cells[@]}" "${ratio:-–}" \
-		"$ttext" "${verdict:+ → $verdict}"
-}
-
-# target_verdict KEY BETTER SOCKCAT FACTOR TOOLS
-target_verdict() {
-	local key=$1 better=$2 sc=$3 factor=$4 tools=$5 t v ref=
-	for t in ${tools//,/ }; do
-		v=$(median "$key" "$t" 2>/dev/null) || continue
-		if [[ -z $ref ]] || awk -v a="$v" -v b="$ref" -v d="$better" \
-			'BEGIN { exit !(d == "hi" ? a > b : a < b) }'; then
-			ref=$v
-		fi
-	done
-	[[ -n $ref ]] || return 0
-	awk -v s="$sc" -v r="$ref" -v f="$factor" -v d="$better" 'BEGIN {
-		x = r != 0 ? sprintf("%.2f×", s / r) : (s == 0 ? "equal" : "ref 0")
-		ok = d == "hi" ? s >= f * r : s <= f * r
-		printf "%s %s", x, (ok ? "met" : "MISSED") }'
+	COLS=(sockcat nc.openbsd ncat socat)
+	ANCHOR_COLS=(nc.openbsd ncat socat)
+	table_row "$@"
 }
 
 # The floor server's line: how far any server could get above the anchors.
@@ -855,7 +780,7 @@ floor_row() {
 }
 
 print_table() {
-	local iperf line sc
+	local iperf line sc c m k
 	echo
 	echo "## sockcat benchmark ($(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc) CPUs, $RUNS runs, median (min–max))"
 	echo
@@ -890,7 +815,20 @@ print_table() {
 	fi
 	if wants conn && [[ -n $CONNRATE ]]; then
 		row "connections/s (keep-open server, -c $CONN_CONC)" conn_rate 0 hi "≥ 1.5× best of ncat, socat" "1.5 ncat,socat"
+		row "server CPU µs per connection (keep-open server)" conn_cpu 1 lo "" ""
 		floor_row
+	fi
+	if wants exec && [[ -n $CONNRATE ]]; then
+		for m in half reply; do
+			for c in ${EXEC_CONC//,/ }; do
+				for k in "exec_${m}${c}_rate" "exec_${m}${c}_cpu"; do
+					record_na "$k" nc.openbsd "n/a (no -e)"
+					[[ -n ${NA_EXEC:-} ]] && record_na "$k" sockcat "$NA_EXEC"
+				done
+				row "exec, $m ($(exec_label "$m")), -c $c: connections/s" "exec_${m}${c}_rate" 0 hi "≥ ncat and ≥ socat" "1 ncat;1 socat"
+				row "exec, $m, -c $c: server CPU µs per connection, children included" "exec_${m}${c}_cpu" 0 lo "" ""
+			done
+		done
 	fi
 	if wants startup && [[ -n ${HAVE[hyperfine]:-} ]]; then
 		row "startup, ms (connect to a closed port)" startup_ms 2 lo "≤ nc.openbsd" "1 nc.openbsd"
@@ -898,6 +836,7 @@ print_table() {
 	if wants echo; then
 		if ((${#ECHO_LINES[@]} > 0)); then
 			echo_row
+			echo_cpu_row
 		else
 			echo "| echo round trips/s, C=1000 | – | n/a | – | – | – | ≥ 3× python asyncio (echo.sh missing or failed) |"
 		fi
@@ -921,20 +860,9 @@ print_table() {
 		"pipe = head -c $SIZE /dev/zero | client; integrity = $INTEG_SIZE from /dev/urandom." \
 		"GiB/s = bytes / (client start to both sides exited). CPU = user+sys of client and listener (GNU time)." \
 		"UDP received/s = datagrams the receiver wrote (size of its output file / size) / sender's seconds; max-rate sender with -g $UDP_GSO (segmentation offload);" \
-		"loss = 1 - received/sent. Startup: hyperfine -N -i, median of each round."
-}
-
-print_failures() {
-	local f any=0 key tool
-	for f in "$WORK"/res/*/*.fail; do
-		[[ -f $f ]] || continue
-		((any)) || { echo "Failed runs:"; any=1; }
-		key=${f%/*}; key=${key##*/}
-		tool=${f##*/}; tool=${tool%.fail}
-		printf -- '- %s, %s: %s\n' "$key" "$tool" "$(sort -u "$f" | head -3 | tr '\n' ';' | head -c 400)"
-	done
-	((any)) && echo
-	return 0
+		"loss = 1 - received/sent. Startup: hyperfine -N -i, median of each round." \
+		"Server CPU (conn, exec) = utime+stime of the server's processes, with the children it and" \
+		"sc-reaper reaped (/proc/PID/stat, when it listens and after the run), per completed session."
 }
 
 # ------------------------------------------------------------------- main
@@ -945,7 +873,9 @@ SINK_DIR=$WORK
 if [[ -d /dev/shm && -w /dev/shm ]]; then
 	SINK_DIR=$(mktemp -d /dev/shm/sc-bench.XXXXXX) || SINK_DIR=$WORK
 fi
-echo "sockcat benchmark: tools ${TOOL_LIST[*]}; $RUNS runs; scenarios $ONLY"
+ns=current
+[[ ${SC_BENCH_NETNS:-} == 1 ]] && ns=private
+echo "sockcat benchmark: tools ${TOOL_LIST[*]}; $RUNS runs; scenarios $ONLY; $ns network namespace"
 print_flags
 echo
 make_inputs
@@ -954,6 +884,7 @@ wants tcp-pipe && scenario_tcp_pipe
 wants integrity && scenario_integrity
 wants udp && [[ -n $FLOOD ]] && scenario_udp
 wants conn && [[ -n $CONNRATE ]] && scenario_conn
+wants exec && [[ -n $CONNRATE ]] && scenario_exec
 wants echo && scenario_echo
 wants startup && scenario_startup
 if [[ -n $OUTPUT ]]; then

@@ -9,6 +9,11 @@
  * 'sockcat listen -k' or 'nc -lk' ends the session and accepts the next.
  * Mode 'close' sends MSG and closes at once (no wait for the server); mode
  * 'read' sends MSG and reads until the server closes, without half-closing.
+ * With -R N a session counts only when exactly N bytes came back before
+ * the EOF (-R 64 with a 64-byte MSG checks an echo, e.g. 'listen -k -e cat').
+ * Mode 'reply' sends MSG, reads the -R bytes of the answer and closes,
+ * without half-closing and without waiting for EOF (a server that never
+ * ends a session by itself, such as ncat -k -e cat, can be measured so).
  *
  * CONC sessions run at once (default 1: strictly sequential), driven by one
  * poll(2) loop over non-blocking sockets. After the duration no new session
@@ -43,7 +48,8 @@
 enum conn_mode {
 	CONN_MODE_HALF,
 	CONN_MODE_CLOSE,
-	CONN_MODE_READ
+	CONN_MODE_READ,
+	CONN_MODE_REPLY
 };
 
 enum conn_state {
@@ -63,6 +69,7 @@ struct conn_opts {
 	enum conn_mode		 mode;
 	const char		*msg;
 	size_t			 msglen;
+	long long		 reply;		/* -R: bytes expected, -1: any */
 	const char		*host;
 	const char		*port;
 	int			 family;
@@ -72,6 +79,7 @@ struct conn_slot {
 	int			 fd;
 	enum conn_state		 state;
 	size_t			 off;		/* bytes of msg sent */
+	long long		 got;		/* bytes read back */
 	double			 began;
 };
 
@@ -90,7 +98,9 @@ usage(FILE *f)
 {
 	fprintf(f,
 "usage: sc-conn-rate [-46k] [-d SECONDS] [-n COUNT] [-c CONC] [-m MSG]\n"
-"                    [-x half|close|read] [-w TIMEOUT] [-t BOUND] HOST PORT\n"
+"                    [-R BYTES] [-x half|close|read|reply] [-w TIMEOUT]\n"
+"                    [-t BOUND]\n"
+"                    HOST PORT\n"
 "Open sessions to a TCP server one after another (or CONC at once) and\n"
 "report sessions per second.\n"
 "\n"
@@ -99,9 +109,11 @@ usage(FILE *f)
 "  -c CONC     sessions at once, 1-%d (default 1)\n"
 "  -m MSG      bytes to send in each session (default \"ping\\n\"; '' sends\n"
 "              nothing)\n"
+"  -R BYTES    a session fails unless exactly BYTES come back before EOF\n"
 "  -x MODE     half: send, shutdown(SHUT_WR), read to EOF, close (default)\n"
 "              close: send, close at once\n"
 "              read: send, read to EOF without half-closing, close\n"
+"              reply: send, read the -R bytes of the answer, close\n"
 "  -w TIMEOUT  a session that takes longer fails (default 5)\n"
 "  -t BOUND    never run longer than BOUND seconds (default 60)\n"
 "  -k          keep going after a failed session (default: stop)\n"
@@ -123,8 +135,9 @@ conn_parse(int argc, char **argv, struct conn_opts *o)
 	o->bound = 60;
 	o->conc = 1;
 	o->msg = "ping\n";
+	o->reply = -1;
 	o->family = AF_UNSPEC;
-	while ((c = getopt(argc, argv, "46c:d:hkm:n:t:w:x:")) != -1) {
+	while ((c = getopt(argc, argv, "46c:d:hkm:n:R:t:w:x:")) != -1) {
 		switch (c) {
 		case '4':
 			o->family = AF_INET;
@@ -155,6 +168,11 @@ conn_parse(int argc, char **argv, struct conn_opts *o)
 				goto bad;
 			o->count = (long long)v;
 			break;
+		case 'R':
+			if (bench_parse_num(optarg, 0, 1e15, &v) == -1)
+				goto bad;
+			o->reply = (long long)v;
+			break;
 		case 't':
 			if (bench_parse_num(optarg, 0.001, 86400, &o->bound) == -1)
 				goto bad;
@@ -170,6 +188,8 @@ conn_parse(int argc, char **argv, struct conn_opts *o)
 				o->mode = CONN_MODE_CLOSE;
 			else if (strcmp(optarg, "read") == 0)
 				o->mode = CONN_MODE_READ;
+			else if (strcmp(optarg, "reply") == 0)
+				o->mode = CONN_MODE_REPLY;
 			else
 				goto bad;
 			break;
@@ -185,6 +205,10 @@ conn_parse(int argc, char **argv, struct conn_opts *o)
 	}
 	o->host = argv[optind];
 	o->port = argv[optind + 1];
+	if (o->mode == CONN_MODE_REPLY && o->reply < 1) {
+		fprintf(stderr, "sc-conn-rate: -x reply needs -R BYTES\n");
+		return -1;
+	}
 	o->msglen = strlen(o->msg);
 	if (o->duration > o->bound)
 		o->duration = o->bound;
@@ -229,7 +253,11 @@ conn_finish(struct conn_run *run, struct conn_slot *s, int err, int timedout)
 			    run->done + run->errors + 1, run->o->timeout);
 	} else if (err != 0) {
 		run->errors++;
-		if (run->errors == 1)
+		if (run->errors == 1 && err == EBADMSG)
+			fprintf(stderr, "sc-conn-rate: session %lld: %lld bytes "
+			    "came back, not %lld\n", run->done + run->errors,
+			    s->got, run->o->reply);
+		else if (run->errors == 1)
 			fprintf(stderr, "sc-conn-rate: session %lld: %s\n",
 			    run->done + run->errors, strerror(err));
 	} else
@@ -269,6 +297,7 @@ conn_send(struct conn_run *run, struct conn_slot *s)
 		}
 		break;
 	case CONN_MODE_READ:
+	case CONN_MODE_REPLY:
 		break;
 	}
 	s->state = CONN_READING;
@@ -282,10 +311,20 @@ conn_read(struct conn_run *run, struct conn_slot *s)
 
 	for (;;) {
 		n = recv(s->fd, buf, sizeof buf, 0);
-		if (n > 0)
+		if (n > 0) {
+			s->got += n;
+			if (run->o->mode == CONN_MODE_REPLY &&
+			    s->got >= run->o->reply) {
+				conn_finish(run, s, s->got == run->o->reply ? 0 :
+				    EBADMSG, 0);
+				return;
+			}
 			continue;
+		}
 		if (n == 0) {
-			conn_finish(run, s, 0, 0);
+			/* EBADMSG: the reply was not the -R bytes. */
+			conn_finish(run, s, run->o->reply >= 0 &&
+			    s->got != run->o->reply ? EBADMSG : 0, 0);
 			return;
 		}
 		if (errno == EAGAIN || errno == EINTR)
@@ -310,6 +349,7 @@ conn_start(struct conn_run *run, struct conn_slot *s, double now)
 	run->started++;
 	s->fd = fd;
 	s->off = 0;
+	s->got = 0;
 	s->began = now;
 	if (connect(fd, (struct sockaddr *)&run->addr, run->addrlen) == 0) {
 		s->state = CONN_SENDING;

@@ -11,8 +11,12 @@
  * error.
  *
  * With -H SECS it prints "HOLDING up=N errors=E" once every connection is
- * up and keeps them idle SECS seconds before the round trips (to measure a
- * server holding many idle connections).
+ * up and keeps them idle SECS seconds (a decimal number) before the round
+ * trips: to measure a server holding many idle connections.  With -G it
+ * prints HOLDING and then waits for SIGUSR1 before the round trips, so a
+ * script can read the server's CPU once the server is done with the
+ * connects (a forking server may still be forking when the last connect
+ * has completed).
  *
  * The result is one machine-readable line on stdout:
  *   RESULT conns=C rounds=M ok=N errors=E seconds=S rtps=R p50_us=X p99_us=Y
@@ -36,6 +40,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,7 +76,8 @@ struct load_opts {
 	size_t		 size;
 	double		 timeout;	/* seconds for the whole run */
 	long		 burst;		/* connects in flight at once */
-	long		 hold;		/* seconds to hold them idle first */
+	double		 hold;		/* seconds to hold them idle first */
+	int		 go_signal;	/* -G: then wait for SIGUSR1 */
 	int		 nodelay;
 };
 
@@ -106,7 +112,7 @@ load_usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: sc-echo-load [-c CONNS] [-n ROUNDS] [-s SIZE] [-b BURST] "
-	    "[-t SECS] [-H SECS] [-D]\n"
+	    "[-t SECS] [-H SECS] [-DG]\n"
 	    "                    -h HOST -p PORT\n"
 	    "  -c CONNS   connections at once (default 100)\n"
 	    "  -n ROUNDS  round trips per connection (default 100)\n"
@@ -115,6 +121,8 @@ load_usage(FILE *f)
 	    "  -t SECS    deadline for the whole run (default 60)\n"
 	    "  -H SECS    once all are connected, print HOLDING and keep them\n"
 	    "             idle SECS seconds before the round trips\n"
+	    "  -G         once all are connected (and held), print HOLDING and\n"
+	    "             wait for SIGUSR1 before the round trips\n"
 	    "  -D         set TCP_NODELAY\n"
 	    "  -h HOST -p PORT  the echo server (default host 127.0.0.1)\n");
 }
@@ -134,6 +142,21 @@ load_num(int c, const char *s, long min, long max)
 	return v;
 }
 
+static double
+load_secs(int c, const char *s, double min, double max)
+{
+	char	*end;
+	double	 v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !(v >= min && v <= max)) {
+		fprintf(stderr, "sc-echo-load: -%c '%s': bad value\n", c, s);
+		exit(64);
+	}
+	return v;
+}
+
 static void
 load_parse(struct load_opts *o, int argc, char **argv)
 {
@@ -146,7 +169,7 @@ load_parse(struct load_opts *o, int argc, char **argv)
 	o->size = 64;
 	o->timeout = 60;
 	o->burst = 256;
-	while ((c = getopt(argc, argv, "c:n:s:b:t:h:p:DH:")) != -1) {
+	while ((c = getopt(argc, argv, "c:n:s:b:t:h:p:DGH:")) != -1) {
 		switch (c) {
 		case 'c':
 			o->conns = load_num(c, optarg, 1, 1000000);
@@ -172,8 +195,11 @@ load_parse(struct load_opts *o, int argc, char **argv)
 		case 'D':
 			o->nodelay = 1;
 			break;
+		case 'G':
+			o->go_signal = 1;
+			break;
 		case 'H':
-			o->hold = load_num(c, optarg, 0, 3600);
+			o->hold = load_secs(c, optarg, 0, 3600);
 			break;
 		default:
 			load_usage(stderr);
@@ -477,23 +503,41 @@ main(int argc, char **argv)
 	struct load	 L;
 	int64_t		 t0, t1;
 	struct rusage	 ru0, ru1;
+	struct timespec	 hold;
+	sigset_t	 go;
+	int64_t		 w0;
 	double		 secs, rtps, cpu;
 	long		 i, ok;
 
 	memset(&L, 0, sizeof L);
 	load_parse(&L.o, argc, argv);
+	sigemptyset(&go);
+	sigaddset(&go, SIGUSR1);
+	if (L.o.go_signal)
+		sigprocmask(SIG_BLOCK, &go, NULL);
 	load_setup(&L);
 	L.deadline = load_now_ns() + (int64_t)(L.o.timeout * 1e9);
 
 	/* Phase 0: every connection up. */
 	load_open_more(&L);
 	load_pump(&L, 0);
-	if (L.o.hold > 0) {
+	if (L.o.hold > 0 || L.o.go_signal) {
 		/* Idle connections, e.g. for the server's RSS. */
 		printf("HOLDING up=%ld errors=%ld\n", L.up, L.errors);
 		fflush(stdout);
-		sleep((unsigned)L.o.hold);
-		L.deadline += (int64_t)L.o.hold * 1000000000;
+		hold.tv_sec = (time_t)L.o.hold;
+		hold.tv_nsec = (long)((L.o.hold - (double)hold.tv_sec) * 1e9);
+		while (nanosleep(&hold, &hold) == -1 && errno == EINTR)
+			;
+		L.deadline += (int64_t)(L.o.hold * 1e9);
+	}
+	if (L.o.go_signal) {
+		w0 = load_now_ns();
+		hold.tv_sec = (time_t)L.o.timeout;
+		hold.tv_nsec = 0;
+		while (sigtimedwait(&go, NULL, &hold) == -1 && errno == EINTR)
+			;
+		L.deadline += load_now_ns() - w0;
 	}
 	/* Phase 1: the round trips, timed. */
 	getrusage(RUSAGE_SELF, &ru0);

@@ -31,6 +31,7 @@ set -l __sockcat_listen \
     '- no-shutdown - at stdin EOF keep the write side open' \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
+    '- wait-stdin - send stdin until its EOF, even after the peer answered' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
@@ -52,6 +53,7 @@ set -l __sockcat_connect \
     '- no-shutdown - at stdin EOF keep the write side open' \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
+    '- wait-stdin - send stdin until its EOF, even after the peer answered' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
@@ -114,6 +116,32 @@ set -l __sockcat_echo \
     '- rcvbuf N SO_RCVBUF in bytes' \
     '- sndbuf N SO_SNDBUF in bytes' \
     'v verbose - log each connection' \
+    'q quiet - print nothing but fatal errors' \
+    'h help - show the options and exit'
+
+set -l __sockcat_forward \
+    '4 ipv4 - IPv4 only (target)' \
+    '6 ipv6 - IPv6 only (target)' \
+    'p port PORT local port to listen on' \
+    'b bind ADDR local address to listen on' \
+    'U unix PATH listen on a Unix socket instead of a port' \
+    '- to-unix PATH forward to a Unix socket instead of HOST PORT' \
+    's source ADDR local address towards the target' \
+    '- source-port PORT local port towards the target' \
+    'n numeric - no DNS, addresses must be numeric' \
+    'u udp - forward datagrams' \
+    'w timeout DUR connect timeout to the target' \
+    'i idle-timeout DUR close a pair idle for DUR' \
+    'm max-conns N at most N pairs at once' \
+    'c count N exit after N connections' \
+    '- reuseaddr - set SO_REUSEADDR' \
+    '- no-reuseaddr - do not set SO_REUSEADDR' \
+    '- reuseport - set SO_REUSEPORT' \
+    '- keepalive =IDLE,INTVL,CNT SO_KEEPALIVE, optionally with timings' \
+    '- nodelay - set TCP_NODELAY' \
+    '- rcvbuf N SO_RCVBUF in bytes' \
+    '- sndbuf N SO_SNDBUF in bytes' \
+    'v verbose - log each pair' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
 
@@ -180,6 +208,7 @@ complete -c sockcat -n 'not __sockcat_command' -a connect -d 'TCP/Unix stream cl
 complete -c sockcat -n 'not __sockcat_command' -a udp-send -d 'sends datagrams'
 complete -c sockcat -n 'not __sockcat_command' -a udp-recv -d 'receives datagrams to stdout'
 complete -c sockcat -n 'not __sockcat_command' -a echo -d 'concurrent echo server (TCP, UDP or Unix)'
+complete -c sockcat -n 'not __sockcat_command' -a forward -d 'concurrent port forwarder (TCP, UDP or Unix)'
 complete -c sockcat -n 'not __sockcat_command' -a scan -d 'which ports accept (nc -z, in parallel)'
 complete -c sockcat -n 'not __sockcat_command' -a wait -d 'wait until services accept, then run COMMAND'
 complete -c sockcat -n 'not __sockcat_command' -a ping -d 'ICMP echo (raw or ICMP datagram socket)'
@@ -187,10 +216,10 @@ complete -c sockcat -n 'not __sockcat_command' -a help -d 'show the options of a
 
 # sockcat help COMMAND
 complete -c sockcat -n '__sockcat_is help; and test (count (commandline -opc)) -eq 2' \
-    -a 'listen connect udp-send udp-recv echo scan wait ping'
+    -a 'listen connect udp-send udp-recv echo forward scan wait ping'
 
 # Each command's options, from its list.
-for cmd in listen connect udp-send udp-recv echo scan wait ping
+for cmd in listen connect udp-send udp-recv echo forward scan wait ping
     set -l list __sockcat_(string replace -a -- - _ $cmd)
     for entry in $$list
         set -l f (string split -m 3 ' ' -- $entry)
@@ -210,5 +239,5 @@ for cmd in listen connect udp-send udp-recv echo scan wait ping
     end
 end
 
-# HOST of connect, udp-send, scan, wait and ping.
-complete -c sockcat -n '__sockcat_is connect; or __sockcat_is udp-send; or __sockcat_is scan; or __sockcat_is wait; or __sockcat_is ping' -a '(__fish_print_hostnames)'
+# HOST of connect, udp-send, forward, scan, wait and ping.
+complete -c sockcat -n '__sockcat_is connect; or __sockcat_is udp-send; or __sockcat_is forward; or __sockcat_is scan; or __sockcat_is wait; or __sockcat_is ping' -a '(__fish_print_hostnames)'

@@ -34,6 +34,7 @@ static const struct opt_row connect_rows[] = {
 	OPT_ROW_NO_SHUTDOWN,
 	OPT_ROW_SEND_ONLY,
 	OPT_ROW_RECV_ONLY,
+	OPT_ROW_WAIT_STDIN,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_END
@@ -72,7 +73,7 @@ connect_run(const struct sock_opts *o, const char *host,
     struct relay_opts *ro, struct status *st)
 {
 	struct relay	r;
-	char		name[ADDR_STRLEN];
+	char		name[ADDR_STRLEN], sum[128];
 	int		fd, rc;
 
 	/* Before any socket exists, so none takes a closed stdin's number. */
@@ -90,6 +91,8 @@ connect_run(const struct sock_opts *o, const char *host,
 	log_info(LOG_VERBOSE, "connected to %s", name);
 	ro->peer = name;
 	rc = relay_run(&r, fd, ro, st);
+	log_session_end(name, relay_gave_up_reason(&r),
+	    relay_summary(&r, sum, sizeof sum));
 	ro->peer = NULL;		/* name is about to go out of scope */
 	relay_free(&r);
 	if (sig_pending())
@@ -126,5 +129,5 @@ connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 
 const struct sc_cmd cmd_connect = {
 	"connect", "TCP/Unix stream client, relays stdin/stdout",
-	"[OPTIONS] HOST PORT | -U PATH", connect_rows, connect_main
+	"[OPTIONS] HOST PORT | HOST:PORT | -U PATH", connect_rows, connect_main
 };

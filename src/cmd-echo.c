@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "accept.h"
 #include "addr.h"
 #include "buf.h"
 #include "cmd.h"
@@ -38,8 +39,6 @@ enum {
 #define ECHO_STAMP_MAX		64
 #define ECHO_STAMP_READ		1024		/* one read with --timestamp */
 #define ECHO_STAMP_OUT		(ECHO_STAMP_READ * (ECHO_STAMP_MAX + 1))
-#define ECHO_ACCEPT_BATCH	64		/* accepts per wake-up */
-#define ECHO_PAUSE_MS		1000		/* retry accept after EMFILE */
 
 static const struct opt_row echo_rows[] = {
 	OPT_ROW_IPV4,
@@ -57,7 +56,8 @@ static const struct opt_row echo_rows[] = {
 	  "exit after N connections served (or N datagrams with -u)" },
 	{ OPT_TIMESTAMP, 0, "timestamp", OPT_ARG_NONE, NULL,
 	  "prefix each echoed line with [ctime] " },
-	OPT_ROW_REUSEADDR,
+	OPT_ROW_REUSEADDR_TEXT("set SO_REUSEADDR (the default, except with "
+	    "-u)"),
 	OPT_ROW_NO_REUSEADDR,
 	OPT_ROW_REUSEPORT,
 	OPT_ROW_KEEPALIVE,
@@ -88,18 +88,15 @@ struct echo_conn {
 struct echo {
 	struct sock_opts	 o;
 	struct sock_listener	 lis;
+	struct acceptor		 acc;
 	struct loop		*loop;
 	int			 udp;
 	int			 timestamp;
 	int64_t			 max_conns;	/* -m; -1: no limit */
 	int64_t			 count;		/* -c; -1: forever */
-	int64_t			 open;		/* connections open now */
 	int64_t			 accepted;	/* connections served so far */
 	int64_t			 done;		/* closed, or datagrams
 						   answered */
-	int			 accept_off;	/* -c reached: accept no more */
-	int			 paused;	/* out of descriptors */
-	int64_t			 paused_at;
 	int			 warned_emfile, warned_unnamed,
 				 warned_trunc, warned_stamp;
 	struct echo_conn	*head, *tail;	/* the activity list */
@@ -108,7 +105,6 @@ struct echo {
 	time_t			 stamp_time;
 	char			 stamp[ECHO_STAMP_MAX];
 	size_t			 stamp_len;
-	int			 failed;	/* st holds a fatal error */
 	struct status		 st;
 };
 
@@ -136,17 +132,6 @@ echo_opt(void *ctx, int id, const char *arg, struct status *st)
 		return status_set(st, SC_EX_SOFTWARE, "option %d not handled",
 		    id);
 	}
-}
-
-/* A fatal error inside a callback: remember the first, stop the loop. */
-static void
-echo_fail(struct echo *e, const struct status *st)
-{
-	if (!e->failed) {
-		e->failed = 1;
-		e->st = *st;
-	}
-	loop_stop(e->loop);
 }
 
 /* ------------------------------------------------------------ --timestamp */
@@ -248,20 +233,6 @@ echo_touch(struct echo *e, struct echo_conn *c)
 
 /* ---------------------------------------------------------- connections */
 
-/* Watch the listener again (after EMFILE) unless -c said no more. */
-static void
-echo_accept_resume(struct echo *e)
-{
-	struct status	st;
-
-	if (!e->paused || e->accept_off)
-		return;
-	e->paused = 0;
-	log_info(LOG_DEBUG, "accepting again");
-	if (loop_mask(e->loop, e->lis.fd, LOOP_READ, &st) < 0)
-		echo_fail(e, &st);
-}
-
 static void
 echo_conn_close(struct echo *e, struct echo_conn *c, const char *why)
 {
@@ -276,10 +247,8 @@ echo_conn_close(struct echo *e, struct echo_conn *c, const char *why)
 	buf_free(c->out);
 	free(c->peer);
 	free(c);
-	e->open--;
 	e->done++;
-	/* A descriptor is free again: take the clients that waited. */
-	echo_accept_resume(e);
+	accept_closed(&e->acc);
 	if (e->count >= 0 && e->done >= e->count)
 		loop_stop(e->loop);
 }
@@ -432,45 +401,71 @@ echo_conn_cb(struct loop *l, int fd, int mask, void *arg)
 		echo_conn_read(e, c);
 }
 
-/* Out of descriptors: stop watching the listener until one is freed. */
+/* A connection's name for -v: unnamed Unix clients are numbered. */
 static void
-echo_accept_pause(struct echo *e, int err)
+echo_peer_name(const struct echo *e, const struct sockaddr_storage *peer,
+    socklen_t peerlen, char *name, size_t size)
 {
-	struct status	st;
-
-	if (!e->warned_emfile) {
-		log_warn("accept: %s; waiting for a connection to close "
-		    "(%lld open)", strerror(err), (long long)e->open);
-		e->warned_emfile = 1;
-	} else
-		log_info(LOG_DEBUG, "accept: %s; paused", strerror(err));
-	e->paused = 1;
-	e->paused_at = loop_now(e->loop);
-	if (loop_mask(e->loop, e->lis.fd, 0, &st) < 0)
-		echo_fail(e, &st);
+	if (peer->ss_family == AF_UNIX && peerlen <= sizeof(sa_family_t))
+		snprintf(name, size, "%s client %lld", e->o.unix_path,
+		    (long long)e->acc.seen);
+	else
+		addr_format((const struct sockaddr *)peer, peerlen, name,
+		    size);
 }
 
-/* Take one accepted socket into service, or refuse it (-m). */
+/* What the acceptor says: out of descriptors, over -m, a failure. */
 static void
-echo_conn_new(struct echo *e, int fd, const struct sockaddr_storage *peer,
+echo_accept_event(void *arg, enum accept_event ev, int err,
+    const struct sockaddr_storage *peer, socklen_t peerlen)
+{
+	struct echo	*e = arg;
+	char		 name[ADDR_STRLEN];
+
+	switch (ev) {
+	case ACCEPT_PAUSED:
+		if (!e->warned_emfile)
+			log_warn("accept: %s; waiting for a connection to "
+			    "close (%lld open)", strerror(err),
+			    (long long)e->acc.open);
+		else
+			log_info(LOG_DEBUG, "accept: %s; paused",
+			    strerror(err));
+		e->warned_emfile = 1;
+		break;
+	case ACCEPT_RESUMED:
+		log_info(LOG_DEBUG, "accepting again");
+		break;
+	case ACCEPT_REFUSED:
+		if (log_level() < LOG_VERBOSE)
+			break;
+		echo_peer_name(e, peer, peerlen, name, sizeof name);
+		log_info(LOG_VERBOSE, "refused %s: %lld connection%s open "
+		    "(--max-conns)", name, (long long)e->acc.open,
+		    e->acc.open == 1 ? "" : "s");
+		break;
+	case ACCEPT_FAILED:
+		log_warn("accept: %s", strerror(err));
+		break;
+	}
+}
+
+/* Take one accepted socket into service. */
+static void
+echo_conn_new(void *arg, int fd, const struct sockaddr_storage *peer,
     socklen_t peerlen)
 {
+	struct echo		*e = arg;
 	struct echo_conn	*c;
 	struct status		 st;
 	char			 name[ADDR_STRLEN] = "";
 
 	if (log_level() >= LOG_VERBOSE)
-		addr_format((const struct sockaddr *)peer, peerlen, name,
-		    sizeof name);
-	if (e->max_conns >= 0 && e->open >= e->max_conns) {
-		log_info(LOG_VERBOSE, "refused %s: %lld connections open "
-		    "(--max-conns)", name, (long long)e->open);
-		close(fd);
-		return;
-	}
+		echo_peer_name(e, peer, peerlen, name, sizeof name);
 	if (sock_apply(fd, &e->o, e->lis.family, 0, &st) < 0) {
 		log_warn("%s", st.msg);
 		close(fd);
+		accept_closed(&e->acc);
 		return;
 	}
 	c = calloc(1, sizeof *c);
@@ -479,6 +474,7 @@ echo_conn_new(struct echo *e, int fd, const struct sockaddr_storage *peer,
 		log_warn("connection: %s", strerror(ENOMEM));
 		free(c);
 		close(fd);
+		accept_closed(&e->acc);
 		return;
 	}
 	c->echo = e;
@@ -488,73 +484,28 @@ echo_conn_new(struct echo *e, int fd, const struct sockaddr_storage *peer,
 		free(c->peer);
 		free(c);
 		close(fd);
+		accept_closed(&e->acc);
 		return;
 	}
 	log_info(LOG_VERBOSE, "connection from %s", name);
 	c->last = loop_now(e->loop);
 	echo_list_append(e, c);
-	e->open++;
 	e->accepted++;
-	if (e->count >= 0 && e->accepted >= e->count) {
-		/* -c: these are the last; the rest stay in the backlog. */
-		e->accept_off = 1;
-		if (loop_mask(e->loop, e->lis.fd, 0, &st) < 0)
-			echo_fail(e, &st);
-	}
-}
-
-static void
-echo_accept_cb(struct loop *l, int fd, int mask, void *arg)
-{
-	struct echo		*e = arg;
-	struct sockaddr_storage	 peer;
-	socklen_t		 peerlen;
-	int			 i, cfd;
-
-	(void)l;
-	(void)mask;
-	for (i = 0; i < ECHO_ACCEPT_BATCH && !e->accept_off; i++) {
-		peerlen = sizeof peer;
-		cfd = accept4(fd, (struct sockaddr *)&peer, &peerlen,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd >= 0) {
-			echo_conn_new(e, cfd, &peer, peerlen);
-			continue;
-		}
-		switch (errno) {
-		case EAGAIN:
-#if EWOULDBLOCK != EAGAIN
-		case EWOULDBLOCK:
-#endif
-			return;
-		case EINTR:
-		case ECONNABORTED:
-		case EPROTO:
-			continue;
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			/* Level-triggered: retrying now would spin. */
-			echo_accept_pause(e, errno);
-			return;
-		default:
-			log_warn("accept: %s", strerror(errno));
-			return;
-		}
-	}
+	/* -c: these are the last; the rest stay in the backlog. */
+	if (e->count >= 0 && e->accepted >= e->count)
+		accept_stop(&e->acc);
 }
 
 /*
  * Before each wait: close the clients idle for -i (the list is ordered by
- * last activity, so only its head is looked at), retry a paused accept,
- * and say how long the loop may sleep.
+ * last activity, so only its head is looked at) and say how long the loop
+ * may sleep.
  */
 static int64_t
 echo_tick(struct loop *l, void *arg)
 {
 	struct echo	*e = arg;
-	int64_t		 now = loop_now(l), wait = -1, t;
+	int64_t		 now = loop_now(l), wait = -1;
 
 	if (e->o.idle_ms >= 0) {
 		while (e->head != NULL &&
@@ -562,14 +513,6 @@ echo_tick(struct loop *l, void *arg)
 			echo_conn_close(e, e->head, "idle timeout");
 		if (e->head != NULL)
 			wait = e->head->last + e->o.idle_ms - now;
-	}
-	if (e->paused) {
-		/* Freed descriptors resume it; so does time, if none close. */
-		t = e->paused_at + ECHO_PAUSE_MS - now;
-		if (t <= 0) {
-			echo_accept_resume(e);
-		} else if (wait < 0 || t < wait)
-			wait = t;
 	}
 	return wait;
 }
@@ -706,10 +649,15 @@ echo_setup(struct echo *e, struct status *st)
 		return -1;
 	if (sock_listen(&e->o, &e->lis, st) < 0)
 		return -1;
-	if (sock_set_nonblock(e->lis.fd, 1) < 0)
-		return status_errno(st, errno, SC_EX_OSERR, "listener");
-	if (loop_set(e->loop, e->lis.fd, LOOP_READ,
-	    e->udp ? echo_dgram_cb : echo_accept_cb, e, st) < 0)
+	if (e->udp) {
+		if (sock_set_nonblock(e->lis.fd, 1) < 0)
+			return status_errno(st, errno, SC_EX_OSERR,
+			    "listener");
+		if (loop_set(e->loop, e->lis.fd, LOOP_READ, echo_dgram_cb, e,
+		    st) < 0)
+			return -1;
+	} else if (accept_start(&e->acc, e->loop, e->lis.fd, e->max_conns,
+	    1, echo_conn_new, echo_accept_event, e, st) < 0)
 		return -1;
 	log_info(LOG_VERBOSE, "listening on %s",
 	    sock_local_str(e->lis.fd, name, sizeof name));
@@ -728,6 +676,7 @@ echo_cleanup(struct echo *e)
 		free(c->peer);
 		free(c);
 	}
+	accept_free(&e->acc);
 	if (e->lis.fd >= 0 || e->lis.have_path)
 		sock_listener_close(&e->lis);
 	loop_free(e->loop);
@@ -748,6 +697,7 @@ echo_main(const struct sc_cmd *cmd, int argc, char **argv)
 	e.count = -1;
 	status_clear(&st);
 	sock_opts_init(&e.o, SOCK_STREAM, "tcp");
+	e.o.activate = 1;
 	first = opt_parse(cmd, argc, argv, &e.o, echo_opt, &e, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;
@@ -760,7 +710,7 @@ echo_main(const struct sc_cmd *cmd, int argc, char **argv)
 	rc = loop_run(e.loop, echo_tick, &e, &st);
 	if (rc < 0)
 		e.st = st;
-	else if (!e.failed)
+	else
 		status_clear(&e.st);
 	if (sig_pending() != 0)
 		log_info(LOG_VERBOSE, "stopped by signal %d", sig_pending());
@@ -771,5 +721,5 @@ echo_main(const struct sc_cmd *cmd, int argc, char **argv)
 
 const struct sc_cmd cmd_echo = {
 	"echo", "concurrent echo server (TCP, UDP or Unix)",
-	"[OPTIONS] [-p PORT | PORT]", echo_rows, echo_main
+	"[OPTIONS] [-p PORT | PORT | -U PATH]", echo_rows, echo_main
 };

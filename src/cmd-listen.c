@@ -44,6 +44,7 @@ static const struct opt_row listen_rows[] = {
 	OPT_ROW_NO_SHUTDOWN,
 	OPT_ROW_SEND_ONLY,
 	OPT_ROW_RECV_ONLY,
+	OPT_ROW_WAIT_STDIN,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_END
@@ -77,7 +78,7 @@ listen_session(struct sock_listener *l, const struct sock_opts *o,
 {
 	struct sockaddr_storage	peer;
 	socklen_t		len;
-	char			name[ADDR_STRLEN];
+	char			name[ADDR_STRLEN], sum[128];
 	int			fd, rc;
 
 	fd = sock_accept(l, o, o->timeout_ms, &peer, &len, st);
@@ -90,6 +91,8 @@ listen_session(struct sock_listener *l, const struct sock_opts *o,
 	/* Unix clients are mostly unnamed: messages name our path. */
 	a->ro.peer = o->unix_path != NULL ? o->unix_path : name;
 	rc = relay_run(r, fd, &a->ro, st);
+	log_session_end(name, relay_gave_up_reason(r),
+	    relay_summary(r, sum, sizeof sum));
 	a->ro.peer = NULL;		/* name is about to go out of scope */
 	if (rc == 0)
 		return 0;
@@ -148,6 +151,7 @@ listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 	status_clear(&st);
 	memset(&a, 0, sizeof a);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
+	o.activate = 1;
 	first = opt_parse(cmd, argc, argv, &o, listen_opt, &a, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;
@@ -157,7 +161,6 @@ listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 	if (relay_opts_check(&a.ro, &st) < 0)
 		return log_status(&st);
 	a.ro.idle_ms = o.idle_ms;
-	a.ro.sock_nonblock = 1;		/* sock_accept()'s sockets are */
 	a.ro.keep_stdout = a.keep;
 	if (listen_serve(&o, &a, &st) < 0)
 		return log_status(&st);
@@ -166,5 +169,5 @@ listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 
 const struct sc_cmd cmd_listen = {
 	"listen", "TCP/Unix stream server, relays stdin/stdout",
-	"[OPTIONS] [-p PORT | PORT]", listen_rows, listen_main
+	"[OPTIONS] [-p PORT | PORT | -U PATH]", listen_rows, listen_main
 };

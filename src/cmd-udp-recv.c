@@ -57,10 +57,10 @@ static const struct opt_row udp_recv_rows[] = {
 	{ 'c', 'c', "count", OPT_ARG_REQUIRED, "N",
 	  "exit after N datagrams" },
 	{ OPT_FROM, 0, "from", OPT_ARG_NONE, NULL,
-	  "prefix each datagram with 'ADDR:PORT ' and end it with a newline" },
+	  "prefix each datagram with 'ADDR:PORT ', end it with a newline" },
 	{ OPT_JOIN, 0, "join", OPT_ARG_REQUIRED, "GROUP[@IFACE]",
 	  "join an IPv4 or IPv6 multicast group" },
-	OPT_ROW_REUSEADDR,
+	OPT_ROW_REUSEADDR_DGRAM,
 	OPT_ROW_NO_REUSEADDR,
 	OPT_ROW_REUSEPORT,
 	OPT_ROW_RCVBUF,
@@ -276,7 +276,9 @@ udp_recv_output(struct udp_recv *u, int n, struct status *st)
 			out[k].iov_base = u->iov[i].iov_base;
 			out[k++].iov_len = len;
 		}
-		if (u->from) {
+		/* A line ends with one newline: add it only when missing. */
+		if (u->from && (len == 0 ||
+		    ((const char *)u->iov[i].iov_base)[len - 1] != '\n')) {
 			out[k].iov_base = (void *)(uintptr_t)"\n";
 			out[k++].iov_len = 1;
 		}
@@ -396,5 +398,5 @@ udp_recv_main(const struct sc_cmd *cmd, int argc, char **argv)
 
 const struct sc_cmd cmd_udp_recv = {
 	"udp-recv", "receives datagrams to stdout",
-	"[OPTIONS] [-p PORT | PORT]", udp_recv_rows, udp_recv_main
+	"[OPTIONS] [-p PORT | PORT | -U PATH]", udp_recv_rows, udp_recv_main
 };

@@ -51,7 +51,8 @@ static const struct opt_row udp_send_rows[] = {
 	OPT_ROW_UNIX,
 	{ 'r', 'r', "reply", OPT_ARG_NONE, NULL,
 	  "wait for one answer to each datagram and write it to stdout" },
-	OPT_ROW_TIMEOUT("with -r: how long to wait for each answer"),
+	OPT_ROW_TIMEOUT("with -r: how long to wait for each answer "
+	    "(default 5s)"),
 	{ OPT_CHUNK, 0, "chunk", OPT_ARG_REQUIRED, "N",
 	  "send stdin in datagrams of N bytes instead of lines" },
 	{ OPT_INTERVAL, 0, "interval", OPT_ARG_REQUIRED, "DUR",
@@ -75,6 +76,7 @@ struct udp_send {
 	int			 fd;
 	const char		*unit;		/* "line", "chunk", "message" */
 	int64_t			 sent;		/* datagrams sent so far */
+	int64_t			 stale;		/* -r: late answers dropped */
 	int64_t			 last_ms;	/* when the last one left */
 	char			 peer[ADDR_STRLEN];
 	char			*rbuf;		/* -r: the answer */
@@ -133,6 +135,9 @@ udp_send_check(const struct udp_send *u, int nmsg, struct status *st)
 		return status_usage(st, "--ttl does not go with -U");
 	return 0;
 }
+
+/* -r without -w waits this long for each answer. */
+#define SEND_REPLY_WAIT_MS	5000
 
 /* Write all of buf to fd, waiting when fd is non-blocking. */
 static int
@@ -249,6 +254,35 @@ udp_send_await(struct udp_send *u, struct status *st)
 }
 
 /*
+ * -r: datagrams still queued before a send answer an earlier datagram
+ * (a responder that answers twice, an answer that came after its wait
+ * ran out): drop them, so that answers never shift by one.  An error the
+ * kernel queued (port unreachable) is reported as usual.
+ */
+static int
+udp_send_discard(struct udp_send *u, struct status *st)
+{
+	ssize_t	n;
+
+	for (;;) {
+		n = recv(u->fd, u->rbuf, SEND_REPLY_MAX, MSG_DONTWAIT);
+		if (n >= 0) {
+			u->stale++;
+			log_info(LOG_DEBUG, "dropped a late answer of %zd "
+			    "bytes", n);
+			continue;
+		}
+		if (errno == EINTR && !sig_pending())
+			continue;
+		if (errno == EINTR)
+			sig_reraise();
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		return status_errno(st, errno, SC_EX_FAIL, u->peer);
+	}
+}
+
+/*
  * One datagram.  Batched unless it must be paced or answered; data must
  * stay valid until the next flush.
  */
@@ -272,6 +306,8 @@ udp_send_one(struct udp_send *u, const char *data, size_t len,
 	}
 	if (u->interval_ms >= 0)
 		udp_send_pace(u);
+	if (u->reply && udp_send_discard(u, st) < 0)
+		return -1;
 	if (udp_send_flush(u, st) < 0)
 		return -1;
 	return u->reply ? udp_send_await(u, st) : 0;
@@ -403,8 +439,14 @@ udp_send_run(struct udp_send *u, int argc, char **argv, int first,
 		rc = udp_send_stdin(u, st);
 	if (rc == 0)
 		rc = udp_send_pending(u, st);
-	log_info(LOG_VERBOSE, "sent %lld datagrams to %s", (long long)u->sent,
-	    u->peer);
+	if (u->stale > 0)
+		log_info(LOG_VERBOSE, "sent %lld datagram%s to %s; dropped "
+		    "%lld late answer%s", (long long)u->sent,
+		    u->sent == 1 ? "" : "s", u->peer, (long long)u->stale,
+		    u->stale == 1 ? "" : "s");
+	else
+		log_info(LOG_VERBOSE, "sent %lld datagram%s to %s",
+		    (long long)u->sent, u->sent == 1 ? "" : "s", u->peer);
 	free(u->rbuf);
 	return rc;
 }
@@ -436,6 +478,8 @@ udp_send_main(const struct sc_cmd *cmd, int argc, char **argv)
 	if (first < 0 || opt_client_operands(&u->o, argc, argv, first, &host,
 	    &rest, &st) < 0 || udp_send_check(u, argc - rest, &st) < 0)
 		goto out;
+	if (u->reply && u->o.timeout_ms < 0)
+		u->o.timeout_ms = SEND_REPLY_WAIT_MS;
 	u->fd = sock_connect(&u->o, host, &st);
 	if (u->fd < 0)
 		goto out;
@@ -452,6 +496,6 @@ out:
 
 const struct sc_cmd cmd_udp_send = {
 	"udp-send", "sends datagrams",
-	"[OPTIONS] HOST PORT [MESSAGE...] | -U PATH [MESSAGE...]",
+	"[OPTIONS] (HOST PORT | HOST:PORT | -U PATH) [MESSAGE...]",
 	udp_send_rows, udp_send_main
 };

@@ -21,6 +21,7 @@ extern const struct sc_cmd cmd_connect;
 extern const struct sc_cmd cmd_udp_send;
 extern const struct sc_cmd cmd_udp_recv;
 extern const struct sc_cmd cmd_echo;
+extern const struct sc_cmd cmd_forward;
 extern const struct sc_cmd cmd_scan;
 extern const struct sc_cmd cmd_wait;
 extern const struct sc_cmd cmd_ping;

@@ -88,6 +88,14 @@ log_info(int level, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+log_session_end(const char *peer, const char *gave_up, const char *summary)
+{
+	if (gave_up != NULL)
+		log_info(LOG_VERBOSE, "stdin given up: %s", gave_up);
+	log_info(LOG_VERBOSE, "closed %s: %s", peer, summary);
+}
+
 int
 log_status(const struct status *st)
 {

@@ -31,6 +31,13 @@ void	log_info(int level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
 /*
+ * At -v, the end of a relay session with peer: why stdin was given up
+ * (gave_up, or NULL), then "closed PEER: SUMMARY".
+ */
+void	log_session_end(const char *peer, const char *gave_up,
+	    const char *summary);
+
+/*
  * Report st once as a fatal error (with the pointer to --help for usage
  * errors) and return st->code, so a command can end with
  * "return log_status(&st);".

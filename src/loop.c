@@ -404,12 +404,12 @@ loop_run(struct loop *l, loop_tick_cb tick, void *arg, struct status *st)
 
 	/* Stop signals get through only inside epoll_pwait: none is lost. */
 	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
+	sig_stop_set(&block);
 	sigprocmask(SIG_BLOCK, &block, &old);
 	waitmask = old;
 	sigdelset(&waitmask, SIGINT);
 	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGHUP);
 	l->stop = 0;
 	while (!l->stop && sig_pending() == 0) {
 		l->now = sock_now_ms();

@@ -22,6 +22,8 @@
 
 #define LOOP_READ	0x1
 #define LOOP_WRITE	0x2
+#define LOOP_ERROR	0x4	/* only errors and hang-ups (always reported
+				   with the others too) */
 
 struct loop;
 
@@ -49,7 +51,8 @@ struct loop *loop_new(struct status *st);
 void	loop_free(struct loop *l);
 
 /*
- * Watch fd for mask (LOOP_READ, LOOP_WRITE or both) with cb and arg,
+ * Watch fd for mask (LOOP_READ, LOOP_WRITE or both, or LOOP_ERROR for
+ * errors and hang-ups only) with cb and arg,
  * replacing what was watched before; mask 0 stops watching fd but keeps
  * cb and arg.  Returns 0, or -1 with st.
  */
@@ -66,7 +69,7 @@ int	loop_watched(const struct loop *l, int fd);
 void	loop_del(struct loop *l, int fd);
 
 /*
- * Dispatch events until loop_stop() or until SIGINT/SIGTERM arrives
+ * Dispatch events until loop_stop() or until a stop signal arrives
  * (sig_pending(); the signals are unblocked only inside the wait, so one
  * that arrives just before it is not missed).  Each round fires the
  * timers that are due, then runs tick (may be NULL), then waits for

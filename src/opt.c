@@ -118,6 +118,18 @@ opt_bad(const struct opt_row *rows, int c, char **argv, struct status *st)
 	return status_usage(st, "unknown option '%.*s'", (int)len, arg);
 }
 
+/*
+ * Does s look like keepalive timings ("60", "60,10,5", "1m")?  getopt
+ * gives an optional value only after '=', so "--keepalive 60" would make
+ * 60 an operand (a PORT) without a word.
+ */
+static int
+opt_looks_timed(const char *s)
+{
+	return s[0] >= '0' && s[0] <= '9' &&
+	    s[strspn(s, "0123456789.,smh")] == '\0';
+}
+
 int
 opt_parse(const struct sc_cmd *cmd, int argc, char **argv,
     struct sock_opts *net, opt_cb cb, void *ctx, struct status *st)
@@ -129,19 +141,30 @@ opt_parse(const struct sc_cmd *cmd, int argc, char **argv,
 	if (opt_count(cmd->opts) > OPT_MAX_ROWS)
 		return status_set(st, SC_EX_SOFTWARE, "too many option rows");
 	opt_tables(cmd->opts, lo, so);
+	opterr = 0;
 	/*
-	 * 0, not 1: glibc then forgets the state of any earlier scan (a
-	 * half-read "-abc" cluster, its permutation of argv).
+	 * Help wins, wherever it is and whatever else is wrong (as in git):
+	 * a first scan looks only for it.  optind 0, not 1: glibc then
+	 * forgets the state of any earlier scan (a half-read "-abc" cluster,
+	 * its permutation of argv).
 	 */
 	optind = 0;
-	opterr = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return opt_bad(cmd->opts, c, argv, st);
 		if (c == 'h') {
 			opt_print_help(cmd, stdout);
 			return OPT_HELP;
 		}
+	}
+	optind = 0;
+	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return opt_bad(cmd->opts, c, argv, st);
+		if (c == OPT_KEEPALIVE && optarg == NULL && optind < argc &&
+		    opt_looks_timed(argv[optind]))
+			return status_usage(st, "--keepalive %.40s: timings "
+			    "go after '=' (--keepalive=%.40s); a port after "
+			    "--keepalive needs -p", argv[optind],
+			    argv[optind]);
 		r = net != NULL ? opt_net(net, c, optarg, st) : 0;
 		if (r < 0)
 			return -1;
@@ -343,9 +366,59 @@ opt_listener_operands(struct sock_opts *o, int argc, char **argv, int first,
 	}
 	if (first < argc)
 		return opt_extra(argv, first, st);
-	if (!o->port_set)
+	/* A socket inherited by socket activation needs no port. */
+	if (!o->port_set && !(o->activate && sock_activation_present()))
 		return status_usage(st, "a port is needed: -p PORT, PORT or "
 		    "-U PATH");
+	return 0;
+}
+
+char *
+opt_host_port(char *s)
+{
+	char	*colon;
+
+	if (s[0] == '[') {
+		colon = strchr(s, ']');
+		if (colon == NULL || colon[1] != ':' || colon[2] == '\0')
+			return NULL;
+		colon++;
+	} else {
+		colon = strchr(s, ':');
+		/* No colon, or several: a name or a bare IPv6 literal. */
+		if (colon == NULL || strchr(colon + 1, ':') != NULL ||
+		    colon == s || colon[1] == '\0')
+			return NULL;
+	}
+	*colon = '\0';
+	return colon + 1;
+}
+
+int
+opt_target(struct sock_opts *o, int argc, char **argv, int *first,
+    const char **host, uint16_t *port, struct status *st)
+{
+	const char	*pstr;
+	int		 i = *first;
+
+	if (i >= argc)
+		return status_usage(st, "HOST and PORT are needed");
+	pstr = opt_host_port(argv[i]);
+	if (pstr == NULL) {
+		if (i + 1 >= argc)
+			return status_usage(st, "PORT is needed after HOST "
+			    "(HOST PORT, HOST:PORT or [V6]:PORT)");
+		pstr = argv[++i];
+	}
+	if (addr_host("HOST", argv[*first], NULL, 0, st) < 0)
+		return -1;
+	*host = argv[*first];
+	if (parse_port("PORT", pstr, o->proto, port, st) < 0)
+		return -1;
+	if (*port == 0)
+		return status_usage(st, "PORT '%s': cannot connect to port 0",
+		    pstr);
+	*first = i + 1;
 	return 0;
 }
 
@@ -356,22 +429,9 @@ opt_client_operands(struct sock_opts *o, int argc, char **argv, int first,
 	if (opt_net_check(o, st) < 0)
 		return -1;
 	*host = NULL;
-	if (o->unix_path == NULL) {
-		if (first >= argc)
-			return status_usage(st, "HOST and PORT are needed");
-		if (first + 1 >= argc)
-			return status_usage(st, "PORT is needed after HOST");
-		if (addr_host("HOST", argv[first], NULL, 0, st) < 0)
-			return -1;
-		*host = argv[first];
-		if (parse_port("PORT", argv[first + 1], o->proto,
-		    &o->remote_port, st) < 0)
-			return -1;
-		if (o->remote_port == 0)
-			return status_usage(st, "PORT '%s': cannot connect to "
-			    "port 0", argv[first + 1]);
-		first += 2;
-	}
+	if (o->unix_path == NULL && opt_target(o, argc, argv, &first, host,
+	    &o->remote_port, st) < 0)
+		return -1;
 	if (rest != NULL)
 		*rest = first;
 	else if (first < argc)

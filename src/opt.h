@@ -44,6 +44,19 @@ enum {
 	OPT_NO_SHUTDOWN,
 	OPT_SEND_ONLY,
 	OPT_RECV_ONLY,
+	OPT_WAIT_STDIN,
+	/* TLS: rows in tls.h, handled by tls_opt() */
+	OPT_TLS,
+	OPT_CAFILE,
+	OPT_SNI,
+	OPT_PIN,
+	OPT_INSECURE,
+	OPT_ALPN,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_SELF_SIGNED,
+	OPT_CLIENT_CA,
+	OPT_TLS_MIN,
 	OPT_CMD = 300
 };
 
@@ -71,8 +84,12 @@ enum {
 	"DUR", text }
 #define OPT_ROW_IDLE	{ 'i', 'i', "idle-timeout", OPT_ARG_REQUIRED, "DUR", \
 	"end a session in which no byte moved for DUR" }
-#define OPT_ROW_REUSEADDR { OPT_REUSEADDR, 0, "reuseaddr", OPT_ARG_NONE, \
-	NULL, "set SO_REUSEADDR (default for stream listeners)" }
+#define OPT_ROW_REUSEADDR_TEXT(text) { OPT_REUSEADDR, 0, "reuseaddr", \
+	OPT_ARG_NONE, NULL, text }
+#define OPT_ROW_REUSEADDR OPT_ROW_REUSEADDR_TEXT( \
+	"set SO_REUSEADDR (the default for stream listeners)")
+#define OPT_ROW_REUSEADDR_DGRAM OPT_ROW_REUSEADDR_TEXT( \
+	"set SO_REUSEADDR (off by default for datagram sockets)")
 #define OPT_ROW_NO_REUSEADDR { OPT_NO_REUSEADDR, 0, "no-reuseaddr", \
 	OPT_ARG_NONE, NULL, "do not set SO_REUSEADDR" }
 #define OPT_ROW_REUSEPORT { OPT_REUSEPORT, 0, "reuseport", OPT_ARG_NONE, \
@@ -93,6 +110,8 @@ enum {
 	NULL, "only send stdin; end at its EOF" }
 #define OPT_ROW_RECV_ONLY { OPT_RECV_ONLY, 0, "recv-only", OPT_ARG_NONE, \
 	NULL, "never read stdin; end at the socket's EOF" }
+#define OPT_ROW_WAIT_STDIN { OPT_WAIT_STDIN, 0, "wait-stdin", OPT_ARG_NONE, \
+	NULL, "send stdin until its EOF even after the peer has answered" }
 #define OPT_ROW_VERBOSE	{ 'v', 'v', "verbose", OPT_ARG_NONE, NULL, \
 	"say what happens on stderr (repeat for more)" }
 #define OPT_ROW_QUIET	{ 'q', 'q', "quiet", OPT_ARG_NONE, NULL, \
@@ -129,8 +148,23 @@ int	opt_listener_operands(struct sock_opts *o, int argc, char **argv,
 	    int first, struct status *st);
 
 /*
- * The operands of a client (connect, udp-send): HOST PORT, or nothing
- * with -U.  Operands past those are left for the caller when rest is not
+ * HOST:PORT or [V6]:PORT as one operand: cut s at the port's colon and
+ * return the port part, or NULL (s unchanged) when s is not of that form
+ * (no colon, or a bare IPv6 literal with several).
+ */
+char	*opt_host_port(char *s);
+
+/*
+ * One target at argv[*first]: HOST PORT as two operands, or HOST:PORT /
+ * [V6]:PORT as one.  Checks HOST, parses PORT (not 0) into *port and
+ * moves *first past what it took.  Returns 0, or -1 with a usage status.
+ */
+int	opt_target(struct sock_opts *o, int argc, char **argv, int *first,
+	    const char **host, uint16_t *port, struct status *st);
+
+/*
+ * The operands of a client (connect, udp-send): a target (opt_target),
+ * or nothing with -U.  Operands past those are left for the caller when rest is not
  * NULL (*rest: index of the first one), else a usage error.
  */
 int	opt_client_operands(struct sock_opts *o, int argc, char **argv,

@@ -1,6 +1,7 @@
 /*
  * relay.h: one session of listen or connect: stdin -> socket ("up") and
- * socket -> stdout ("down") at once, with SPEC's EOF rules.
+ * socket -> stdout ("down") at once, with SPEC's EOF rules, relayed by the
+ * relay engine (pair.h) on an event loop of the session's own.
  *
  * Usage:
  *	struct relay r;
@@ -10,22 +11,9 @@
  *
  * struct relay holds what outlives a session: stdin's EOF (a -k listener
  * whose stdin has ended half-closes every later session at once), whether
- * stdout is still open, which way bytes move, and the two buffers.
- *
- * How bytes move, chosen per direction in relay_init() and kept for the
- * process unless the kernel refuses (EINVAL, ENOSYS: that direction falls
- * back to read/write without losing a byte):
- *	up,   stdin a regular file	sendfile(2)
- *	up,   stdin a pipe		splice(2) pipe -> socket
- *	down, stdout a pipe		splice(2) socket -> pipe
- *	down, stdout a regular file, a	splice(2) socket -> internal pipe
- *	      socket or a character	-> stdout (the pipe is made on first
- *	      device but a terminal	use and kept for the process; bytes
- *					in it are not yet delivered)
- *	otherwise, and with --seqpacket	read/write, one buffer at a time
- * An internal pipe that cannot be had at 256 KiB or more means read/write.
+ * stdout is still open, and the loop.  How each direction moves bytes
+ * (sendfile, splice, read/write) is the engine's choice, see pair.h;
  * SOCKCAT_NO_SPLICE=1 in the environment forces read/write everywhere.
- *
  * The socket is made non-blocking; stdin and stdout are left as they are
  * (their file descriptions are shared with other processes).
  */
@@ -35,36 +23,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pair.h"
 #include "status.h"
 
 /*
- * The read/write buffer of each direction, allocated on first use.  128 KiB
- * measured best on loopback (64 KiB: 15% slower, 256 KiB: twice as slow,
- * out of cache).  A seqpacket message must fit in one read, and a Unix
- * socket's default limit is about 208 KiB: those get 256 KiB.
+ * When the peer has sent data and ended, a stdin that has not given a
+ * byte in the session's first RELAY_START_GRACE_MS (counted from the
+ * connection) is given up: a pipe's writer that starts a moment after
+ * the connection is not an idle stdin.
  */
-#define RELAY_BUFSZ		(128 * 1024)
-#define RELAY_SEQPACKET_BUFSZ	(256 * 1024)
+#define RELAY_START_GRACE_MS	PAIR_GRACE_MS
 
-/*
- * Each read of stdin becomes one seqpacket message: keep it well under
- * the socket's message limit (about 208 KiB by default).
- */
-#define RELAY_SEQPACKET_UP	(64 * 1024)
-
-/*
- * A stdin that has not given a byte is given up at the peer's EOF only
- * once the process has run this long: a pipe's writer that starts a moment
- * after sockcat (producer | sockcat connect ...) is not an idle stdin.
- */
-#define RELAY_START_GRACE_MS	1000
-
-/* How one direction moves bytes. */
-enum relay_path {
-	RELAY_RW,		/* read(2)/write(2) through a buffer */
-	RELAY_SENDFILE,		/* sendfile(2): regular file -> socket */
-	RELAY_SPLICE,		/* splice(2): pipe <-> socket */
-	RELAY_PIPE		/* splice(2) twice, via struct relay's pipe */
+/* Why up was given up (struct relay's gave_up). */
+enum relay_giveup {
+	RELAY_GAVE_UP_NONE,
+	RELAY_GAVE_UP_TTY,	/* stdin is a terminal */
+	RELAY_GAVE_UP_IDLE	/* stdin gave nothing in the first second */
 };
 
 /* The options of one session (listen and connect fill it alike). */
@@ -72,10 +46,10 @@ struct relay_opts {
 	int		 no_shutdown;	/* no SHUT_WR at stdin EOF */
 	int		 send_only;	/* --send-only: never read the socket */
 	int		 recv_only;	/* --recv-only: never read stdin */
+	int		 wait_stdin;	/* --wait-stdin: never give up stdin */
 	int		 keep_stdout;	/* -k: stdout open at socket EOF */
 	int64_t		 idle_ms;	/* -i; -1: none */
 	const char	*peer;		/* names the socket in messages */
-	int		 sock_nonblock;	/* the socket is O_NONBLOCK already */
 };
 
 /* What outlives one session; see the top of this file. */
@@ -84,20 +58,20 @@ struct relay {
 	int		 out_fd;	/* stdout; -1 once closed */
 	int		 in_eof;	/* stdin has ended */
 	int		 in_tty;	/* stdin is a terminal */
-	int		 out_fifo;	/* stdout a pipe: watch POLLERR */
+	int		 out_closed;	/* stdout was closed at start (>&-) */
 	int		 seqpacket;	/* one message per read and per write */
-	size_t		 bufsz;		/* of each buffer */
-	enum relay_path	 up_path;
-	enum relay_path	 down_path;
-	char		*buf[2];	/* up, down: bufsz each, or NULL */
-	int		 pipe[2];	/* RELAY_PIPE's; -1 until first use */
+	struct loop	*loop;		/* made by the first session */
 	int		 local;		/* failure was stdin's/stdout's */
-	int64_t		 start_ms;	/* relay_init() time, for the grace */
+	/* The last session, for the command's -v line: */
+	uint64_t	 sent;		/* bytes written to the socket */
+	uint64_t	 received;	/* bytes read from the socket */
+	int64_t		 duration_ms;
+	enum relay_giveup gave_up;	/* up was given up, and why */
 };
 
 /*
- * Look at in_fd and out_fd once and choose how each direction moves
- * bytes.  Allocates nothing.
+ * Look at in_fd and out_fd once: a closed one is reserved with /dev/null
+ * (so no socket takes its number), a terminal noted.  Allocates nothing.
  */
 void	relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket);
 
@@ -106,17 +80,24 @@ void	relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket);
  * have ended (SPEC's "Relay semantics"), then close fd (always, also on
  * failure).  Up ends at stdin's EOF with shutdown(SHUT_WR); down ends at
  * the socket's EOF and closes stdout (unless ro->keep_stdout).  When down
- * ends while stdin is a terminal, or stdin has given no byte in this
- * session and has none ready, up is given up and the session ends (the
- * latter not before RELAY_START_GRACE_MS after relay_init(): until then
- * stdin is still watched, and a byte or EOF from it counts as usual).
+ * ends after the peer sent at least one byte, and stdin is a terminal or
+ * has given no byte in this session and has none ready, up is given up
+ * and the session ends (the latter not before RELAY_START_GRACE_MS after
+ * the session's start: until then stdin is still watched, and a byte or
+ * EOF from it counts as usual).  A peer that ends without sending a byte
+ * is a receiver: stdin is sent until its EOF, however long that takes;
+ * so is every stdin with ro->wait_stdin.
+ * A stdout closed at start (>&-) fails the session (1) at the peer's
+ * first byte.  A stop signal that ends the session early resets the
+ * connection (SO_LINGER 0), so the peer does not take it for complete.
+ * r->sent, r->received, r->duration_ms and r->gave_up describe the
+ * session afterwards, also after a failure.
  * --send-only reads and discards what the socket sends and ends at stdin's
  * EOF, closing only once the peer has acknowledged every byte (closing
  * over unread bytes would reset the connection and drop the rest);
- * --recv-only never reads stdin and never half-closes.  A stop signal is
- * noticed before every wait.  Returns 0, or -1 with st: 1 for a reset, a
- * write to a gone
- * peer or a stdin/stdout failure (r->local says which side: 1 for stdin
+ * --recv-only never reads stdin and never half-closes.  Returns 0, or -1
+ * with st: 1 for a reset, a write to a gone peer or a stdin/stdout
+ * failure (r->local says which side: 1 for stdin
  * or stdout, whose failure ends later sessions too), 75 for -i, 70 when
  * out of memory.  When a stop signal arrived (sig_pending()) it returns
  * -1 at once with errno EINTR and st code 1.
@@ -126,17 +107,28 @@ int	relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 
 /*
  * The relay's own options (OPT_ROW_NO_SHUTDOWN, OPT_ROW_SEND_ONLY,
- * OPT_ROW_RECV_ONLY) into ro: 1 when id was one of them, else 0.
+ * OPT_ROW_RECV_ONLY, OPT_ROW_WAIT_STDIN) into ro: 1 when id was one of
+ * them, else 0.
  */
 int	relay_opt(struct relay_opts *ro, int id);
 
 /*
  * Once all options are read: --send-only and --recv-only exclude each
- * other.  Returns 0, or -1 with a usage status.
+ * other, and --wait-stdin goes with neither.  Returns 0, or -1 with a
+ * usage status.
  */
 int	relay_opts_check(const struct relay_opts *ro, struct status *st);
 
-/* Free the buffers and the pipe; stdin and stdout are left open. */
+/*
+ * The last session in words, for -v: "12 bytes sent, 3 bytes received,
+ * 0.021s".  Returns buf.
+ */
+const char *relay_summary(const struct relay *r, char *buf, size_t size);
+
+/* Why up was given up in the last session, in words, or NULL. */
+const char *relay_gave_up_reason(const struct relay *r);
+
+/* Free the loop and the engine's pipes; stdin and stdout are left open. */
 void	relay_free(struct relay *r);
 
 #endif

@@ -83,8 +83,7 @@ sig_setup(void)
 	 * handlers keep each other out: only one touches the timer at once.
 	 */
 	sa.sa_flags = 0;
-	sigaddset(&sa.sa_mask, SIGINT);
-	sigaddset(&sa.sa_mask, SIGTERM);
+	sig_stop_set(&sa.sa_mask);
 	sigaddset(&sa.sa_mask, kick);
 	sa.sa_handler = sig_kick;
 	memset(&sev, 0, sizeof sev);
@@ -96,6 +95,15 @@ sig_setup(void)
 	sa.sa_handler = sig_catch;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+void
+sig_stop_set(sigset_t *set)
+{
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
 }
 
 int

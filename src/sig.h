@@ -1,18 +1,24 @@
 /*
- * sig.h: SIGINT/SIGTERM as a flag, so a listener can remove its socket
+ * sig.h: SIGINT/SIGTERM/SIGHUP as a flag, so a listener can remove its socket
  * file and stop cleanly; SIGPIPE ignored so EPIPE ends a direction.
  */
 #ifndef SC_SIG_H
 #define SC_SIG_H
 
+#include <signal.h>
+
 /*
- * Ignore SIGPIPE; catch SIGINT and SIGTERM without SA_RESTART.  After the
+ * Ignore SIGPIPE; catch SIGINT, SIGTERM and SIGHUP (the stop signals)
+ * without SA_RESTART.  After the
  * first of them, a timer signal (SIGRTMIN) interrupts every blocking call
  * until exit, so a signal that came just before a call still stops it.
  */
 void	sig_setup(void);
 
-/* The stop signal that arrived (SIGINT, SIGTERM), or 0. */
+/* Add the stop signals to set (for a mask that blocks them). */
+void	sig_stop_set(sigset_t *set);
+
+/* The stop signal that arrived (SIGINT, SIGTERM, SIGHUP), or 0. */
 int	sig_pending(void);
 
 /*

@@ -17,6 +17,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,6 +78,14 @@ sock_set_nonblock(int fd, int on)
 		return -1;
 	fl = on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK;
 	return fcntl(fd, F_SETFL, fl);
+}
+
+void
+sock_reset(int fd)
+{
+	struct linger	lg = { .l_onoff = 1, .l_linger = 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 }
 
 static int
@@ -166,6 +175,20 @@ sock_apply(int fd, const struct sock_opts *o, int family, int listener,
 	return 0;
 }
 
+/*
+ * A bind that failed: 71, or 77 for permission.  ENOENT here means a
+ * missing directory of a Unix path, not "no socket there" (69), which is
+ * what it means when connecting.
+ */
+static int
+sock_bind_error(struct status *st, int err, const char *name)
+{
+	status_errno(st, err, SC_EX_OSERR, name);
+	if (err == ENOENT || err == ENOTDIR)
+		st->code = SC_EX_OSERR;
+	return -1;
+}
+
 /* Bind fd to sa and, for streams, listen; errors name the address. */
 static int
 sock_bind_listen(int fd, int socktype, const struct sockaddr *sa,
@@ -176,7 +199,7 @@ sock_bind_listen(int fd, int socktype, const struct sockaddr *sa,
 	if (name == NULL)
 		name = addr_format(sa, len, buf, sizeof buf);
 	if (bind(fd, sa, len) < 0)
-		return status_errno(st, errno, SC_EX_OSERR, name);
+		return sock_bind_error(st, errno, name);
 	if (socktype != SOCK_DGRAM && listen(fd, SOMAXCONN) < 0)
 		return status_errno(st, errno, SC_EX_OSERR, name);
 	return 0;
@@ -348,7 +371,7 @@ sock_listen_unix(const struct sock_opts *o, struct sock_listener *l,
 		goto fail;
 	if (bind(fd, (struct sockaddr *)&sun, len) < 0) {
 		if (errno != EADDRINUSE || o->unix_path[0] == '@') {
-			status_errno(st, errno, SC_EX_OSERR, o->unix_path);
+			sock_bind_error(st, errno, o->unix_path);
 			goto fail;
 		}
 		/* A stale socket file from a dead listener is replaced. */
@@ -364,7 +387,7 @@ sock_listen_unix(const struct sock_opts *o, struct sock_listener *l,
 		}
 		if (unlink(o->unix_path) < 0 ||
 		    bind(fd, (struct sockaddr *)&sun, len) < 0) {
-			status_errno(st, errno, SC_EX_OSERR, o->unix_path);
+			sock_bind_error(st, errno, o->unix_path);
 			goto fail;
 		}
 	}
@@ -390,13 +413,78 @@ fail:
 	return -1;
 }
 
+/* The socket systemd passes first (SD_LISTEN_FDS_START). */
+#define SOCK_ACTIVATION_FD	3
+
+int
+sock_activation_present(void)
+{
+	const char	*pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char		 mine[32];
+
+	if (pid == NULL || fds == NULL || fds[0] < '1' || fds[0] > '9')
+		return 0;
+	snprintf(mine, sizeof mine, "%ld", (long)getpid());
+	return strcmp(pid, mine) == 0 &&
+	    fcntl(SOCK_ACTIVATION_FD, F_GETFD) >= 0;
+}
+
+/* The activation variables are this process's alone: not its children's. */
+static void
+sock_activation_forget(void)
+{
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+}
+
+/* Serve the inherited socket on fd 3 as l. */
+static int
+sock_listen_inherited(const struct sock_opts *o, struct sock_listener *l,
+    struct status *st)
+{
+	struct sockaddr_storage	ss;
+	socklen_t		len = sizeof ss;
+	int			type = 0, fd = SOCK_ACTIVATION_FD;
+	socklen_t		tlen = sizeof type;
+	uint16_t		port = 0;
+
+	memset(&ss, 0, sizeof ss);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return status_errno(st, errno, SC_EX_OSERR,
+		    "inherited socket (fd 3)");
+	if (type != l->socktype)
+		return status_set(st, SC_EX_USAGE, "the inherited socket (fd "
+		    "3) is a %s socket; this needs a %s one",
+		    type == SOCK_DGRAM ? "datagram" : "stream",
+		    l->socktype == SOCK_DGRAM ? "datagram" : "stream");
+	if (ss.ss_family == AF_INET)
+		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	else if (ss.ss_family == AF_INET6)
+		port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	if (o->port_set && (ss.ss_family == AF_UNIX || port != o->port))
+		return status_set(st, SC_EX_USAGE, "port %u does not match "
+		    "the inherited socket (fd 3)", (unsigned)o->port);
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	l->fd = fd;
+	l->family = ss.ss_family;
+	return 0;
+}
+
 int
 sock_listen(const struct sock_opts *o, struct sock_listener *l,
     struct status *st)
 {
+	int	inherited = o->activate && sock_activation_present();
+
 	memset(l, 0, sizeof *l);
 	l->fd = -1;
 	l->socktype = sock_type(o);
+	if (o->activate)
+		sock_activation_forget();
+	if (inherited)
+		return sock_listen_inherited(o, l, st);
 	if (o->unix_path != NULL)
 		return sock_listen_unix(o, l, st);
 	if (o->bind != NULL)

@@ -62,6 +62,8 @@ struct sock_opts {
 	int		 ttl;		/* udp-send --ttl: 0 kernel's, 1-255 */
 	sock_attempt_cb	 attempt;	/* told of each connect attempt */
 	void		*attempt_arg;
+	int		 activate;	/* a listener that serves a socket
+					   inherited by socket activation */
 };
 
 /* A bound (and, for streams, listening) socket. */
@@ -86,10 +88,20 @@ int	sock_type(const struct sock_opts *o);
  * (IPV6_V6ONLY off, falling back to 0.0.0.0 without IPv6), -4/-6/-b as
  * asked, or a Unix socket at -U PATH (a stale socket file is replaced, a
  * live one or a non-socket is an error).  Streams also get listen().
+ * With o->activate, an inherited socket (sock_activation_present()) is
+ * served instead: it must be of the command's type, and of -p's port
+ * when -p was given (64 otherwise); the activation variables are removed
+ * from the environment either way, so that children do not see them.
  * Returns 0, or -1 with st (71 bind, 77 permission, 68 -b not resolved).
  */
 int	sock_listen(const struct sock_opts *o, struct sock_listener *l,
 	    struct status *st);
+
+/*
+ * Socket activation (systemd's LISTEN_PID and LISTEN_FDS): is there an
+ * inherited listening socket on fd 3 meant for this process?
+ */
+int	sock_activation_present(void);
 
 /* Close the listener and remove its socket file if it is still ours. */
 void	sock_listener_close(struct sock_listener *l);
@@ -138,6 +150,13 @@ const char *sock_peer_str(int fd, char *buf, size_t size);
  * milliseconds without data (0 is taken as 1 ms, not as "forever").
  */
 int	sock_set_rcvtimeo(int fd, int64_t ms, struct status *st);
+
+/*
+ * Make the next close() of a TCP socket reset the connection (SO_LINGER
+ * with a zero timeout) instead of ending it with a FIN.  Best effort: a
+ * Unix socket has no reset, its peer sees EOF.
+ */
+void	sock_reset(int fd);
 
 /* Set or clear O_NONBLOCK; -1 with errno on failure. */
 int	sock_set_nonblock(int fd, int on);

@@ -21,6 +21,7 @@ static const struct sc_cmd *const commands[] = {
 	&cmd_udp_send,
 	&cmd_udp_recv,
 	&cmd_echo,
+	&cmd_forward,
 	&cmd_scan,
 	&cmd_wait,
 	&cmd_ping,
@@ -117,6 +118,11 @@ help(int argc, char **argv)
 		log_error("help takes one COMMAND; see 'sockcat --help'");
 		return SC_EX_USAGE;
 	}
+	/* 'sockcat help help': help is not in the table, its usage is. */
+	if (strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return SC_EX_OK;
+	}
 	cmd = cmd_find(argv[1]);
 	if (cmd == NULL)
 		return unknown_command(argv[1]);
@@ -151,6 +157,11 @@ main(int argc, char **argv)
 		return finish(SC_EX_OK);
 	}
 	if (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0) {
+		if (argc > 2) {
+			log_error("%s takes no arguments; see 'sockcat --help'",
+			    name);
+			return SC_EX_USAGE;
+		}
 		printf("sockcat %s\n", PACKAGE_VERSION);
 		return finish(SC_EX_OK);
 	}

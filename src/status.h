@@ -19,6 +19,8 @@
 #define SC_EX_SOFTWARE		70	/* internal error (never expected) */
 #define SC_EX_OSERR		71	/* cannot create or bind the socket */
 #define SC_EX_TEMPFAIL		75	/* a timeout fired */
+#define SC_EX_PROTOCOL		76	/* TLS handshake or verification failed;
+					   a proxy answered an error */
 #define SC_EX_NOPERM		77	/* permission denied */
 
 #define SC_STATUS_MSG	512

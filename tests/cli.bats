@@ -12,7 +12,7 @@ load helpers/common
 setup() { sc_setup; }
 teardown() { sc_teardown; }
 
-COMMANDS=(listen connect udp-send udp-recv echo)
+COMMANDS=(listen connect udp-send udp-recv echo forward)
 # The probing commands take none of the socket options the loops over
 # COMMANDS check; the dispatch tests cover them too.
 ALL_COMMANDS=("${COMMANDS[@]}" scan wait ping)
@@ -140,6 +140,37 @@ top_error() {
 		run -0 --separate-stderr "$SOCKCAT" "$cmd" -4 --help
 		[ "$output" = "$help" ]
 	done
+}
+
+@test "cli: help wins wherever it is, also after a bad value" {
+	local help
+	help=$("$SOCKCAT" listen --help)
+	run -0 --separate-stderr "$SOCKCAT" listen -h -p 70000
+	[ "$output" = "$help" ] && [ -z "$stderr" ]
+	run -0 --separate-stderr "$SOCKCAT" listen -p 70000 -h
+	[ "$output" = "$help" ] && [ -z "$stderr" ]
+	run -0 --separate-stderr "$SOCKCAT" listen --bogus --help
+	[ "$output" = "$help" ] && [ -z "$stderr" ]
+}
+
+@test "cli: 'help help' prints the usage; --version takes no arguments" {
+	run -0 --separate-stderr "$SOCKCAT" help help
+	[ "$output" = "$("$SOCKCAT" --help)" ] && [ -z "$stderr" ]
+	top_error "--version takes no arguments" --version extra
+	top_error "-V takes no arguments" -V extra
+}
+
+@test "cli: usage lines name -U PATH; udp-recv says SO_REUSEADDR is off for it" {
+	local cmd
+	for cmd in listen udp-recv echo; do
+		run -0 "$SOCKCAT" "$cmd" --help
+		[ "${lines[0]}" = "usage: sockcat $cmd [OPTIONS] [-p PORT | PORT | -U PATH]" ]
+	done
+	run -0 "$SOCKCAT" connect --help
+	[ "${lines[0]}" = "usage: sockcat connect [OPTIONS] HOST PORT | HOST:PORT | -U PATH" ]
+	run -0 "$SOCKCAT" udp-recv --help
+	[[ "$output" == *"--reuseaddr"*"off by default for datagram sockets"* ]]
+	[[ "$output" != *"default for stream listeners"* ]]
 }
 
 @test "cli: 'help nosuch' and 'help' with two commands are usage errors" {
@@ -398,6 +429,15 @@ top_error() {
 			usage_error "$cmd" "--keepalive" --keepalive="$bad" "${args[@]}"
 		done
 	done
+}
+
+@test "cli: a bare number after --keepalive is refused with a hint" {
+	usage_error listen "--keepalive=60" --keepalive 60
+	usage_error echo "--keepalive=60,10,5" --keepalive 60,10,5
+	usage_error connect "needs -p" --keepalive 1m 127.0.0.1
+	# With '=' the timings are taken; a PORT operand after a bare
+	# --keepalive that is not a number stays an operand.
+	run -0 "$SOCKCAT" listen --keepalive=60 --help
 }
 
 @test "cli: bad counts and sizes of the command's own options are usage errors" {

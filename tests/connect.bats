@@ -19,7 +19,9 @@ teardown() { sc_teardown; }
 	run -0 --separate-stderr timeout 10 "$SOCKCAT" connect -v 127.0.0.1 \
 	    "$port" <"$SC_TMP/c.in"
 	[ "$output" = "from server" ]
-	[ "$stderr" = "sockcat: connected to 127.0.0.1:$port" ]
+	[ "${stderr_lines[0]}" = "sockcat: connected to 127.0.0.1:$port" ]
+	[[ "${stderr_lines[1]}" =~ ^"sockcat: closed 127.0.0.1:$port: 12 bytes sent, 12 bytes received, "[0-9]+\.[0-9]{3}s$ ]]
+	[ "${#stderr_lines[@]}" -eq 2 ]
 	[ "$(sc_wait_rc L)" = 0 ]
 	cmp "$SC_TMP/c.in" "$SC_TMP/L.out"
 }
@@ -31,30 +33,106 @@ teardown() { sc_teardown; }
 	echo one >"$SC_TMP/one"
 	run -0 --separate-stderr timeout 10 "$SOCKCAT" connect -v '[::1]' \
 	    "$port" <"$SC_TMP/one"
-	[ "$stderr" = "sockcat: connected to [::1]:$port" ]
+	[ "${stderr_lines[0]}" = "sockcat: connected to [::1]:$port" ]
 	run -0 timeout 10 "$SOCKCAT" connect -6 ::1 "$port" <"$SC_TMP/one"
 	sc_wait_file "$SC_TMP/L.out" one
 	[ "$(grep -c one "$SC_TMP/L.out")" -eq 2 ]
 }
 
-@test "connect: a producer that starts late is not an idle stdin" {
-	# The listener's stdin is /dev/null, so it half-closes at once; the
-	# producer's first byte comes 0.3 s later.  Giving up that stdin
-	# would lose everything and still exit 0.
+# late_producer DELAY: the listener's stdin is /dev/null, so it half-closes
+# at once without a byte; the producer's first byte comes DELAY seconds
+# later.  Giving up that stdin would lose everything and still exit 0.
+late_producer() {
 	local port
 	head -c 1048576 /dev/urandom >"$SC_TMP/in"
 	sc_bg L /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
 	port=$(sc_port L)
-	run -0 timeout 20 bash -c '{ sleep 0.3; cat "$1"; } |
-	    "$SOCKCAT" connect 127.0.0.1 "$2"' _ "$SC_TMP/in" "$port"
+	run -0 timeout 30 bash -c '{ sleep "$3"; cat "$1"; } |
+	    "$SOCKCAT" connect 127.0.0.1 "$2"' _ "$SC_TMP/in" "$port" "$1"
 	[ "$(sc_wait_rc L)" = 0 ]
 	cmp "$SC_TMP/in" "$SC_TMP/L.out"
+}
+
+@test "connect: a producer that starts 0.3 s late is not an idle stdin" {
+	late_producer 0.3
+}
+
+@test "connect: a producer that starts 1.5 s late loses nothing" {
+	late_producer 1.5
+}
+
+@test "connect: a producer that starts 3 s late loses nothing" {
+	late_producer 3
+}
+
+@test "connect: the README's case: a late line to a /dev/null listener" {
+	# sh gives a background job /dev/null as stdin.
+	local port
+	sc_bg L /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
+	port=$(sc_port L)
+	run -0 timeout 20 sh -c '{ sleep 1.5; echo "backup data"; } |
+	    "$1" connect 127.0.0.1 "$2"' _ "$SOCKCAT" "$port"
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(cat "$SC_TMP/L.out")" = "backup data" ]
+}
+
+@test "connect: typed at a terminal towards a /dev/null listener, sent until Ctrl-D" {
+	local port
+	sc_bg L /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
+	port=$(sc_port L)
+	run -0 timeout 20 python3 "$BATS_TEST_DIRNAME/helpers/pty.py" \
+	    --delay 1.5 --type $'one\ntwo\n' --eof \
+	    "$SOCKCAT" connect 127.0.0.1 "$port"
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(cat "$SC_TMP/L.out")" = $'one\ntwo' ]
+}
+
+# greet DELAY [OPTION...]: a server that greets ("hello"), half-closes and
+# keeps reading, and a producer of 1 MiB that starts DELAY seconds late;
+# sockcat connect with OPTION... (and -v) between them.  The server has
+# answered, so an idle stdin is given up after the session's first second.
+greet() {
+	local delay=$1 port
+	shift
+	sc_bg S /dev/null python3 "$SC_PEER" greet-server
+	port=$(sc_port S)
+	run -0 --separate-stderr timeout 20 bash -c '{ sleep "$1"; head -c 1M /dev/zero; } |
+	    "$2" connect -v "${@:4}" 127.0.0.1 "$3"' _ "$delay" "$SOCKCAT" \
+	    "$port" "$@"
+	# --send-only discards the greeting; everything else prints it.
+	[[ " $* " == *" --send-only "* ]] || [ "$output" = hello ]
+}
+
+@test "connect: a greeting server: a producer within the first second is sent whole" {
+	greet 0.4
+	[ "$(sc_wait_rc S)" = 0 ]
+	[ "$(cat "$SC_TMP/S.out")" = 1048576 ]
+	[[ "$stderr" != *"stdin given up"* ]]
+}
+
+@test "connect: a greeting server and a producer 2 s late: -v says stdin was given up" {
+	greet 2
+	[[ "$stderr" == *"sockcat: stdin given up: the peer has finished and stdin gave nothing in the session's first second"* ]]
+}
+
+@test "connect: --wait-stdin sends a producer 2 s late to a greeting server whole" {
+	greet 2 --wait-stdin
+	[ "$(sc_wait_rc S)" = 0 ]
+	[ "$(cat "$SC_TMP/S.out")" = 1048576 ]
+}
+
+@test "connect: --send-only never gives up stdin, whatever the peer sent" {
+	greet 1.5 --send-only
+	[ "$(sc_wait_rc S)" = 0 ]
+	[ "$(cat "$SC_TMP/S.out")" = 1048576 ]
 }
 
 @test "connect: an idle pipe still ends the session by itself" {
 	local port start end
 	sc_idle_fifo
-	sc_bg L /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
+	# The listener answers one byte, then half-closes.
+	printf x >"$SC_TMP/x"
+	sc_bg L "$SC_TMP/x" "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
 	port=$(sc_port L)
 	start=$(date +%s%N)
 	run -0 timeout 20 "$SOCKCAT" connect 127.0.0.1 "$port" \
@@ -153,6 +231,8 @@ teardown() { sc_teardown; }
 	    127.0.0.1 "$port" <"$SC_TMP/idle"
 	[[ "$stderr" == "sockcat: connect: idle timeout"* ]]
 	[ $((SECONDS - t0)) -le 5 ]
+	# The listener saw no byte: its stdin is still sent, until its EOF.
+	sc_idle_close
 	[ "$(sc_wait_rc L)" = 0 ]
 }
 
@@ -364,4 +444,48 @@ with open(sys.argv[1], "wb") as out:
 		-U /tmp/s 127.0.0.1 80
 		--seqpacket 127.0.0.1 80
 	EOF
+}
+
+@test "connect: HOST:PORT and [::1]:PORT as one operand" {
+	local port
+	sc_bg L /dev/null "$SOCKCAT" listen -k -v -p 0
+	port=$(sc_port L)
+	echo one >"$SC_TMP/one"
+	run -0 --separate-stderr timeout 10 "$SOCKCAT" connect -v \
+	    "127.0.0.1:$port" <"$SC_TMP/one"
+	[ "${stderr_lines[0]}" = "sockcat: connected to 127.0.0.1:$port" ]
+	run -0 --separate-stderr timeout 10 "$SOCKCAT" connect -v \
+	    "[::1]:$port" <"$SC_TMP/one"
+	[ "${stderr_lines[0]}" = "sockcat: connected to [::1]:$port" ]
+	run -0 timeout 10 "$SOCKCAT" connect "localhost:$port" <"$SC_TMP/one"
+	# A bare IPv6 literal still needs its PORT; a second PORT is extra.
+	run -64 --separate-stderr "$SOCKCAT" connect ::1 </dev/null
+	[[ "$stderr" == *"PORT is needed after HOST"* ]]
+	run -64 --separate-stderr "$SOCKCAT" connect "127.0.0.1:$port" 9 </dev/null
+	[[ "$stderr" == *"unexpected argument '9'"* ]]
+	run -64 --separate-stderr "$SOCKCAT" connect "127.0.0.1:0" </dev/null
+	[[ "$stderr" == *"cannot connect to port 0"* ]]
+}
+
+@test "connect: a closed stdout (>&-) is status 1 at the peer's first byte" {
+	local port
+	printf 'reply\n' >"$SC_TMP/reply"
+	sc_bg L "$SC_TMP/reply" "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	run -1 --separate-stderr timeout 10 bash -c \
+	    'echo data | "$1" connect 127.0.0.1 "$2" >&-' _ "$SOCKCAT" "$port"
+	[ "$stderr" = "sockcat: connect: stdout: Bad file descriptor" ]
+	# The reply was not delivered: the connection is reset, so the
+	# listener, if it had not finished yet, fails too.
+	[[ "$(sc_wait_rc L)" == [01] ]]
+}
+
+@test "connect: a closed stdout is fine while the peer sends nothing" {
+	local port
+	sc_bg L /dev/null "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	run -0 timeout 10 bash -c \
+	    'echo data | "$1" connect 127.0.0.1 "$2" >&-' _ "$SOCKCAT" "$port"
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(cat "$SC_TMP/L.out")" = data ]
 }

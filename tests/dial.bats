@@ -56,7 +56,7 @@ DROP_V6='drop_v6() {
 		"$SOCKCAT" connect -v -w 5 he.test "$P" </dev/null \
 		    2>"$SC_TMP/c.err" || rc=$?
 		echo "rc=$rc ms=$((($(date +%s%N) - t0) / 1000000)) port=$P"
-		cat "$SC_TMP/c.err"'
+		grep -v "^sockcat: closed " "$SC_TMP/c.err"'
 	echo "$output"
 	local port ms
 	[[ ${lines[0]} =~ ^rc=0\ ms=([0-9]+)\ port=([0-9]+)$ ]]
@@ -138,8 +138,10 @@ DROP_V6='drop_v6() {
 	run -0 sc_netns "$HOSTS" '
 		ns_bg L "$SOCKCAT" listen -k -v -p 0
 		P=$(ns_port L)
-		"$SOCKCAT" connect -v -4 he.test "$P" </dev/null 2>&1
-		"$SOCKCAT" connect -v -6 he.test "$P" </dev/null 2>&1
+		"$SOCKCAT" connect -v -4 he.test "$P" </dev/null 2>&1 |
+		    grep -v "^sockcat: closed "
+		"$SOCKCAT" connect -v -6 he.test "$P" </dev/null 2>&1 |
+		    grep -v "^sockcat: closed "
 		echo "port=$P"'
 	echo "$output"
 	local port=${lines[2]#port=}
@@ -151,7 +153,8 @@ DROP_V6='drop_v6() {
 	run -0 sc_netns "$HOSTS" '
 		ns_bg L "$SOCKCAT" listen -k -v -p 0
 		P=$(ns_port L)
-		"$SOCKCAT" connect -v -s 127.0.0.1 he.test "$P" </dev/null 2>&1
+		"$SOCKCAT" connect -v -s 127.0.0.1 he.test "$P" </dev/null 2>&1 |
+		    grep -v "^sockcat: closed "
 		rc=0
 		"$SOCKCAT" connect -s ::1 127.0.0.1 "$P" </dev/null 2>&1 || rc=$?
 		echo "rc=$rc port=$P"'

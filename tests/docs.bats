@@ -157,7 +157,8 @@ for_each_command() {
 		n=$((n + 1))
 		"$1" "$cmd" || fail=1
 	done
-	[ "$n" -eq 8 ] || { echo "expected 8 commands, got $n"; return 1; }
+	# An empty list would pass every check: there are six at least.
+	[ "$n" -ge 6 ] || { echo "expected 6 commands or more, got $n"; return 1; }
 	return "$fail"
 }
 

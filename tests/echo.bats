@@ -67,6 +67,17 @@ make_mib() {
 	cmp "$SC_TMP/in" "$SC_TMP/got"
 }
 
+@test "echo: -v numbers the unnamed clients of a Unix socket" {
+	start_echo srv -v -U "$SC_SOCKDIR/s"
+	sc_wait_file "$SC_TMP/srv.err" 'listening on'
+	echo a | timeout 10 "$SOCKCAT" connect -U "$SC_SOCKDIR/s" >/dev/null
+	echo b | timeout 10 "$SOCKCAT" connect -U "$SC_SOCKDIR/s" >/dev/null
+	sc_wait_file "$SC_TMP/srv.err" "closed $SC_SOCKDIR/s client 2"
+	grep -qx "sockcat: connection from $SC_SOCKDIR/s client 1" "$SC_TMP/srv.err"
+	grep -qx "sockcat: connection from $SC_SOCKDIR/s client 2" "$SC_TMP/srv.err"
+	run ! grep -q unnamed "$SC_TMP/srv.err"
+}
+
 @test "echo: 200 concurrent clients are all echoed" {
 	start_echo srv -p 0
 	run -0 python3 "$CLIENT" many "127.0.0.1:$PORT" 200 20000
@@ -243,4 +254,20 @@ make_mib() {
 	run -64 "$SOCKCAT" echo -u -m 3 -p 0
 	run -64 "$SOCKCAT" echo -c 0 -p 0
 	run -64 "$SOCKCAT" echo -m abc -p 0
+}
+
+@test "echo: socket activation: serves the inherited socket; -p must match it" {
+	sc_bg A /dev/null python3 "$BATS_TEST_DIRNAME/helpers/activate.py" \
+	    "$SC_TMP/aport" "$SOCKCAT" echo -v
+	sc_wait_file "$SC_TMP/A.err" 'listening on'
+	local aport
+	aport=$(cat "$SC_TMP/aport")
+	run -0 python3 "$CLIENT" many "127.0.0.1:$aport" 3 100
+	# Variables for another pid are ignored, and a -p of another port is
+	# refused.
+	run -64 --separate-stderr env LISTEN_PID=1 LISTEN_FDS=1 "$SOCKCAT" echo
+	[[ "$stderr" == *"a port is needed"* ]]
+	run -64 --separate-stderr python3 "$BATS_TEST_DIRNAME/helpers/activate.py" \
+	    "$SC_TMP/bport" "$SOCKCAT" echo -p 1
+	[[ "$stderr" == *"port 1 does not match the inherited socket"* ]]
 }

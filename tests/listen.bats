@@ -121,9 +121,15 @@ relay() {
 	sc_idle_close
 }
 
+# The sizes of the cases.  With 0 bytes the sender looks exactly like a
+# receiver that is waiting for the idle side's data (SPEC: a peer that
+# sent nothing is a receiver), so the idle side keeps reading its stdin:
+# an idle pipe or terminal ends that case only at its EOF (the test
+# "0 B towards an idle pipe or terminal" below).  /dev/null ends at once.
 all_sizes() {
 	local size
 	for size in 0 1 1M 256M; do
+		[ "$size" = 0 ] && [ "$2" != null ] && continue
 		"$@" "$size" || return 1
 	done
 }
@@ -136,11 +142,11 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 	all_sizes c1 null file file
 }
 
-@test "listen: case 1, listener stdin an idle pipe, 0 B to 256 MiB" {
+@test "listen: case 1, listener stdin an idle pipe, 1 B to 256 MiB" {
 	all_sizes c1 pipe file file
 }
 
-@test "listen: case 1, listener stdin a terminal, 0 B to 256 MiB" {
+@test "listen: case 1, listener stdin a terminal, 1 B to 256 MiB" {
 	all_sizes c1 tty file file
 }
 
@@ -148,12 +154,47 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 	all_sizes c2 null file file
 }
 
-@test "listen: case 2, client stdin an idle pipe, 0 B to 256 MiB" {
+@test "listen: case 2, client stdin an idle pipe, 1 B to 256 MiB" {
 	all_sizes c2 pipe file file
 }
 
-@test "listen: case 2, client stdin a terminal, 0 B to 256 MiB" {
+@test "listen: case 2, client stdin a terminal, 1 B to 256 MiB" {
 	all_sizes c2 tty file file
+}
+
+@test "listen: 0 B towards an idle pipe: it is read until its EOF, then both exit 0" {
+	# The peer ends without a byte: it may be waiting for ours.  Both
+	# sessions stay open past the one-second grace, and end once the
+	# idle side's stdin ends.
+	local port
+	sc_idle_fifo
+	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	sc_bg C /dev/null "$SOCKCAT" connect -v 127.0.0.1 "$port"
+	sc_wait_file "$SC_TMP/L.err" 'connection from'
+	run ! sc_wait_rc L 20
+	run ! sc_wait_rc C 1
+	printf 'late\n' >&"$SC_IDLE_FD"
+	sc_idle_close
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(sc_wait_rc C)" = 0 ]
+	[ ! -s "$SC_TMP/L.out" ]
+	[ "$(cat "$SC_TMP/C.out")" = late ]
+}
+
+@test "listen: 0 B towards a terminal: what is typed is sent until Ctrl-D" {
+	local port
+	# The user types a line 1.5 s after the connection (later than the
+	# one-second grace), then Ctrl-D.
+	sc_bg L /dev/null python3 "$BATS_TEST_DIRNAME/helpers/pty.py" \
+	    --ready "$SC_TMP/L.err" 'connection from' --delay 1.5 \
+	    --type $'typed line\n' --eof "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	# The client sends nothing and reads until the listener's EOF.
+	sc_bg C /dev/null "$SOCKCAT" connect -v 127.0.0.1 "$port"
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(sc_wait_rc C)" = 0 ]
+	[ "$(cat "$SC_TMP/C.out")" = 'typed line' ]
 }
 
 @test "listen: case 3, request/response, 0 B to 256 MiB" {
@@ -253,6 +294,18 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 	cmp "$SC_TMP/data.in" "$SC_TMP/data.out"
 }
 
+@test "listen: -v ends each session with the bytes each way and the duration" {
+	local port
+	head -c 1000 /dev/urandom >"$SC_TMP/data.in"
+	sc_bg L /dev/null "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	run -0 timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port" \
+	    <"$SC_TMP/data.in"
+	[ "$(sc_wait_rc L)" = 0 ]
+	grep -Eq '^sockcat: closed 127\.0\.0\.1:[0-9]+: 0 bytes sent, 1000 bytes received, [0-9]+\.[0-9]{3}s$' \
+	    "$SC_TMP/L.err"
+}
+
 @test "listen: -v says where it listens and who connected" {
 	local port
 	sc_bg L /dev/null "$SOCKCAT" listen -v -p 0
@@ -297,7 +350,8 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 		sleep 0.1
 	done
 	cmp "$SC_TMP/data.in" "$SC_TMP/L.out"
-	[ "$(grep -c 'connection from' "$SC_TMP/L.err")" -eq 3 ]
+	[ "$(grep -c 'connection from' "$SC_TMP/L.err")" -eq 3 ] ||
+	    { cat "$SC_TMP/L.err"; return 1; }
 	# Still there: -k keeps the socket bound.
 	kill -0 "$SC_LAST_PID"
 	run -0 timeout 10 "$SOCKCAT" connect 127.0.0.1 "$port" </dev/null
@@ -356,8 +410,10 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 	sc_bg C "$SC_TMP/idle" "$SOCKCAT" connect 127.0.0.1 "$port"
 	[ "$(sc_wait_rc L 100)" = 75 ]
 	grep -q '^sockcat: listen: idle timeout' "$SC_TMP/L.err"
-	# The client sees the listener go: EOF with an idle terminal-less
-	# stdin that never gave a byte, so it ends too, with 0.
+	# The client sees the listener go without a byte: a receiver, so
+	# the client's stdin is still sent, until its EOF.
+	run ! sc_wait_rc C 15
+	sc_idle_close
 	[ "$(sc_wait_rc C 100)" = 0 ]
 }
 
@@ -459,4 +515,16 @@ s.recv(10)' "$sock"
 		--rcvbuf 0 -p 0
 		--keepalive=abc -p 0
 	EOF
+}
+
+@test "listen: socket activation: the inherited socket, no port; not passed on" {
+	sc_bg L /dev/null python3 "$BATS_TEST_DIRNAME/helpers/activate.py" \
+	    "$SC_TMP/aport" "$SOCKCAT" listen -v
+	sc_wait_file "$SC_TMP/L.err" 'listening on'
+	local aport
+	aport=$(cat "$SC_TMP/aport")
+	echo hello | timeout 10 "$SOCKCAT" connect 127.0.0.1 "$aport"
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "$(cat "$SC_TMP/L.out")" = hello ]
+	grep -q "listening on 127.0.0.1:$aport" "$SC_TMP/L.err"
 }

@@ -76,14 +76,14 @@ stalled_in() {
 	done
 }
 
-@test "signals: connect, SIGTERM just before the relay's poll: 143" {
+@test "signals: connect, SIGTERM just before the relay's epoll_pwait: 143" {
 	local path="$SC_SOCKDIR/s"
 	sc_idle_fifo
 	# Both stdins idle: neither side ends, so the relay waits with no
 	# deadline.
 	sc_bg L "$SC_TMP/idle" "$SOCKCAT" listen -v -U "$path"
 	sc_wait_file "$SC_TMP/L.err" 'listening on'
-	stalled_in C "$SC_TMP/idle" poll "$SOCKCAT" connect -U "$path"
+	stalled_in C "$SC_TMP/idle" epoll_pwait "$SOCKCAT" connect -U "$path"
 	sc_wait_file "$SC_TMP/L.err" 'connection from'
 	kill -TERM "$PID"
 	run -0 sc_wait_rc C 100
@@ -149,4 +149,52 @@ term_in_poll() {
 	sc_bg S /dev/null "$BATS_TEST_DIRNAME/helpers/nonblock-stdio.py" in \
 	    "$SC_TMP/pid" -- "$SOCKCAT" udp-send -U "$path"
 	term_in_poll S
+}
+
+# ------------------------------------------ a session cut short is reset
+
+# cut_short SIG: a sender stopped by SIG halfway through its data; the
+# listener must not take what arrived for the whole transfer.
+cut_short() {
+	local port pid
+	sc_bg L /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
+	port=$(sc_port L)
+	sc_bg C /dev/null python3 "$SC_PEER" exec bash -c \
+	    '{ head -c 1M /dev/urandom; sleep 3; head -c 1M /dev/urandom; } |
+	    exec "$1" connect 127.0.0.1 "$2"' _ "$SOCKCAT" "$port"
+	sc_wait_file "$SC_TMP/L.err" 'connection from'
+	# Wait until the first MiB has arrived: the sender is in its pause.
+	for ((i = 0; i < 100; i++)); do
+		[ "$(stat -c %s "$SC_TMP/L.out")" -ge 1048576 ] && break
+		sleep 0.1
+	done
+	pid=$(pgrep -P "$(sc_cmd_pid "$SC_LAST_PID")" -x sockcat) ||
+	    pid=$(sc_cmd_pid "$SC_LAST_PID")
+	kill -"$1" "$pid"
+	[ "$(sc_wait_rc L)" = 1 ]
+	grep -q 'Connection reset by peer' "$SC_TMP/L.err"
+}
+
+@test "signals: connect stopped by SIGTERM mid-transfer resets: the listener says 1" {
+	cut_short TERM
+	[ "$(sc_wait_rc C)" = 143 ]
+}
+
+@test "signals: connect stopped by SIGINT mid-transfer resets: the listener says 1" {
+	cut_short INT
+	[ "$(sc_wait_rc C)" = 130 ]
+}
+
+@test "signals: connect stopped by SIGHUP mid-transfer resets: the listener says 1" {
+	cut_short HUP
+	[ "$(sc_wait_rc C)" = 129 ]
+}
+
+@test "signals: SIGHUP stops a Unix listener and removes its socket file" {
+	local sock=$SC_SOCKDIR/s
+	sc_bg L /dev/null "$SOCKCAT" listen -v -U "$sock"
+	sc_wait_file "$SC_TMP/L.err" 'listening on'
+	kill -HUP "$(sc_cmd_pid "$SC_LAST_PID")"
+	[ "$(sc_wait_rc L)" = 129 ]
+	[ ! -e "$sock" ]
 }

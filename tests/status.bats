@@ -147,6 +147,17 @@ need_nobody() {
 	[ "$stderr" = "sockcat: connect: $SC_SOCKDIR/none: No such file or directory" ]
 }
 
+@test "status 71: a Unix listener in a directory that does not exist" {
+	local cmd
+	for cmd in listen udp-recv echo; do
+		run -71 --separate-stderr timeout 10 "$SOCKCAT" "$cmd" -U \
+		    "$SC_SOCKDIR/nonexistentdir/x" </dev/null
+		[ "$stderr" = "sockcat: $cmd: $SC_SOCKDIR/nonexistentdir/x: No such file or directory" ]
+	done
+	run -71 --separate-stderr timeout 10 "$SOCKCAT" echo -u -U \
+	    "$SC_SOCKDIR/nonexistentdir/x"
+}
+
 @test "status 69: network unreachable (ENETUNREACH)" {
 	need_netns
 	# A namespace with only 'lo' has no route to 169.254.123.2.

@@ -10,8 +10,9 @@ setup() { sc_setup; }
 teardown() { sc_teardown; }
 
 # start_peer NAME MODE [FAMILY|PATH]: a python3 datagram peer.  MODE echo
-# answers each datagram with "re:" and the datagram; ttl answers with the
-# TTL / hop limit it was received with.  Sets PEER_PORT (IP) or waits for
+# answers each datagram with "re:" and the datagram; twice does too, then
+# sends "again:" and the datagram; ttl answers with the TTL / hop limit it
+# was received with.  Sets PEER_PORT (IP) or waits for
 # the socket file (a FAMILY starting with '/').
 start_peer() {
 	local name=$1 mode=$2 fam=${3:-4}
@@ -38,6 +39,8 @@ while True:
     if mode == "ttl":
         d = str(int.from_bytes(anc[0][2][:4], sys.byteorder)).encode()
     s.sendto(b"re:" + d, a)
+    if mode == "twice":
+        s.sendto(b"again:" + d, a)
 ' "$mode" "$fam"
 	sc_wait_file "$SC_TMP/$name.out" '^port' 100
 	PEER_PORT=$(sed -n 's/^port //p' "$SC_TMP/$name.out")
@@ -60,7 +63,8 @@ now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 	printf 'one\ntwo' | "$SOCKCAT" udp-send 127.0.0.1 "$PORT"
 	[ "$(sc_wait_rc r)" = 0 ]
 	run -0 sed 's/^[^ ]* //' "$SC_TMP/r.out"
-	[ "$output" = $'one\n\ntwo' ]
+	# --from adds a newline only where the datagram has none.
+	[ "$output" = $'one\ntwo' ]
 }
 
 @test "udp-send: each MESSAGE is one datagram, as is (IPv6)" {
@@ -99,6 +103,37 @@ for i in range(0, len(data), 10000):
 	printf 'a\nb\n' | "$SOCKCAT" udp-send -r -w 5 127.0.0.1 "$PEER_PORT" \
 	    >"$SC_TMP/out"
 	printf 're:a\nre:b\n' | cmp - "$SC_TMP/out"
+}
+
+@test "udp-send: -r: a second answer is dropped, not taken for the next one" {
+	start_peer p twice 4
+	# --interval: the extra answer has surely arrived when the next
+	# message goes (one that comes after it cannot be told apart).
+	run -0 --separate-stderr "$SOCKCAT" udp-send -v -r -w 5 \
+	    --interval 200ms 127.0.0.1 "$PEER_PORT" one two three
+	[ "$output" = "re:onere:twore:three" ]
+	[[ "$stderr" == *"sent 3 datagrams to 127.0.0.1:$PEER_PORT; dropped 2 late answers"* ]]
+}
+
+@test "udp-send: -r without -w waits 5 s for an answer, then 75" {
+	start_recv r
+	local t0=$(now_ms) t
+	run -75 --separate-stderr timeout 20 "$SOCKCAT" udp-send -r \
+	    127.0.0.1 "$PORT" ping
+	t=$(($(now_ms) - t0))
+	(( t >= 4900 && t < 15000 ))
+	[[ "$stderr" == *"no answer to message 1 within 5.000s"* ]]
+}
+
+@test "udp-send: HOST:PORT as one operand, then MESSAGEs; -v says 1 datagram" {
+	start_recv r -c 2
+	run -0 --separate-stderr "$SOCKCAT" udp-send -v "127.0.0.1:$PORT" a b
+	[ "$(sc_wait_rc r)" = 0 ]
+	[ "$(cat "$SC_TMP/r.out")" = ab ]
+	start_recv r6 -c 1
+	run -0 --separate-stderr "$SOCKCAT" udp-send -v "[::1]:$PORT" one
+	[[ "$stderr" == *"sent 1 datagram to [::1]:$PORT"* ]]
+	[ "$(sc_wait_rc r6)" = 0 ]
 }
 
 @test "udp-send: -r over IPv6 with MESSAGE arguments" {

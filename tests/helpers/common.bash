@@ -26,7 +26,8 @@ sc_setup() {
 
 # sc_idle_fifo: makes $SC_TMP/idle, a fifo this shell holds open and never
 # writes: an idle stdin for whatever reads it, until sc_idle_close (or
-# sc_teardown) closes it and the readers see EOF.
+# sc_teardown) closes it and the readers see EOF (sc_bg's commands do not
+# inherit the shell's end; a command run in the foreground does).
 sc_idle_fifo() {
 	mkfifo "$SC_TMP/idle"
 	exec {SC_IDLE_FD}<>"$SC_TMP/idle"
@@ -67,6 +68,11 @@ sc_bg() {
 		# bats runs tests under set -e: keep it from skipping the
 		# line that records a non-zero status.
 		set +e
+		# The idle fifo's write end is the test shell's alone: a copy
+		# here would keep its readers from ever seeing EOF.
+		if [ -n "${SC_IDLE_FD:-}" ]; then
+			exec {SC_IDLE_FD}>&-
+		fi
 		"$@" <"$in" >"$SC_TMP/$name.out" 2>"$SC_TMP/$name.err"
 		echo $? >"$SC_TMP/$name.rc"
 	) 3>&- &

@@ -18,6 +18,9 @@ announce themselves on stderr the way sockcat -v does,
     idle-server                        accept one, read until EOF, send
                                        nothing
     idle-client HOST PORT              connect, send nothing, read until EOF
+    greet-server                       accept one, send "hello\\n", half-close
+                                       (FIN), read until EOF; print the
+                                       count of bytes read
     blackhole                          a listener whose accept queue is
                                        full: the next SYN is dropped, so a
                                        connect to it times out
@@ -210,6 +213,11 @@ def main():
             pass
     elif mode in ("sink-server", "idle-server"):
         c = tcp_server()
+        print(read_all(c))
+    elif mode == "greet-server":
+        c = tcp_server()
+        c.sendall(b"hello\n")
+        c.shutdown(socket.SHUT_WR)
         print(read_all(c))
     elif mode == "idle-client":
         c = socket.create_connection((args[0], int(args[1])))

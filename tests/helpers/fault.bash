@@ -76,11 +76,12 @@ sc_check_msg() {
 
 # sc_check_msg_file NAME CMD [GLOB]: the same for background NAME's stderr,
 # leaving out what -v says ("sockcat: listening on ...", "sockcat:
-# connection from ...").
+# connection from ...", "sockcat: closed ...", "sockcat: stdin given up").
 sc_check_msg_file() {
 	local stderr stderr_lines=()
 	mapfile -t stderr_lines < <(grep -v \
-	    '^sockcat: \(listening on\|connection from\) ' "$SC_TMP/$1.err")
+	    '^sockcat: \(listening on\|connection from\|closed\|stdin given up:\) ' \
+	    "$SC_TMP/$1.err")
 	stderr=$(printf '%s\n' "${stderr_lines[@]}")
 	sc_check_msg "$2" "${3:-*}"
 }
