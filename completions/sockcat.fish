@@ -161,6 +161,44 @@ set -l __sockcat_forward \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
 
+set -l __sockcat_scan \
+    '4 ipv4 - IPv4 only' \
+    '6 ipv6 - IPv6 only' \
+    's source ADDR local address of every probe' \
+    'n numeric - no DNS, addresses must be numeric' \
+    'j parallel N probe at most N ports at once' \
+    'w timeout DUR how long each port may take to answer' \
+    '- banner - print the first line an open port says' \
+    'u udp - probe UDP ports' \
+    'v verbose - also print closed and filtered ports' \
+    'q quiet - print nothing but fatal errors' \
+    'h help - show the options and exit'
+
+set -l __sockcat_wait \
+    '4 ipv4 - IPv4 only' \
+    '6 ipv6 - IPv6 only' \
+    's source ADDR local address of the probes' \
+    'n numeric - no DNS, addresses must be numeric' \
+    'U unix PATH wait for the Unix stream socket PATH too' \
+    'w timeout DUR give up after DUR in all' \
+    '- interval DUR the longest pause between attempts' \
+    'v verbose - log every attempt' \
+    'q quiet - print nothing but fatal errors' \
+    'h help - show the options and exit'
+
+set -l __sockcat_ping \
+    '4 ipv4 - IPv4 only' \
+    '6 ipv6 - IPv6 only' \
+    's source ADDR local address to send from' \
+    'n numeric - no DNS, HOST must be numeric' \
+    'c count N send N echo requests' \
+    '- interval DUR wait DUR between requests' \
+    'w timeout DUR how long each reply may take' \
+    '- size N bytes of payload' \
+    'v verbose - say which socket is used' \
+    'q quiet - print nothing but fatal errors' \
+    'h help - show the options and exit'
+
 # The command: the first word after "sockcat" that is not an option.
 function __sockcat_command
     for t in (commandline -opc)[2..-1]
@@ -187,14 +225,17 @@ complete -c sockcat -n 'not __sockcat_command' -a udp-send -d 'sends datagrams'
 complete -c sockcat -n 'not __sockcat_command' -a udp-recv -d 'receives datagrams to stdout'
 complete -c sockcat -n 'not __sockcat_command' -a echo -d 'concurrent echo server (TCP, UDP or Unix)'
 complete -c sockcat -n 'not __sockcat_command' -a forward -d 'concurrent port forwarder (TCP, UDP or Unix)'
+complete -c sockcat -n 'not __sockcat_command' -a scan -d 'which ports accept (nc -z, in parallel)'
+complete -c sockcat -n 'not __sockcat_command' -a wait -d 'wait until services accept, then run COMMAND'
+complete -c sockcat -n 'not __sockcat_command' -a ping -d 'ICMP echo (raw or ICMP datagram socket)'
 complete -c sockcat -n 'not __sockcat_command' -a help -d 'show the options of a command'
 
 # sockcat help COMMAND
 complete -c sockcat -n '__sockcat_is help; and test (count (commandline -opc)) -eq 2' \
-    -a 'listen connect udp-send udp-recv echo forward'
+    -a 'listen connect udp-send udp-recv echo forward scan wait ping'
 
 # Each command's options, from its list.
-for cmd in listen connect udp-send udp-recv echo forward
+for cmd in listen connect udp-send udp-recv echo forward scan wait ping
     set -l list __sockcat_(string replace -a -- - _ $cmd)
     for entry in $$list
         set -l f (string split -m 3 ' ' -- $entry)
@@ -214,5 +255,5 @@ for cmd in listen connect udp-send udp-recv echo forward
     end
 end
 
-# HOST of connect, udp-send and forward.
-complete -c sockcat -n '__sockcat_is connect; or __sockcat_is udp-send; or __sockcat_is forward' -a '(__fish_print_hostnames)'
+# HOST of connect, udp-send, forward, scan, wait and ping.
+complete -c sockcat -n '__sockcat_is connect; or __sockcat_is udp-send; or __sockcat_is forward; or __sockcat_is scan; or __sockcat_is wait; or __sockcat_is ping' -a '(__fish_print_hostnames)'

@@ -44,6 +44,10 @@ static const struct {
 	{ &cmd_udp_send,	SOCK_DGRAM,	"udp",	1 },
 	{ &cmd_udp_recv,	SOCK_DGRAM,	"udp",	0 },
 	{ &cmd_echo,		SOCK_STREAM,	"tcp",	0 },
+	/* The probing commands' operands are checked as a client's. */
+	{ &cmd_scan,		SOCK_STREAM,	"tcp",	1 },
+	{ &cmd_wait,		SOCK_STREAM,	"tcp",	1 },
+	{ &cmd_ping,		SOCK_DGRAM,	"udp",	1 },
 };
 
 static void

@@ -2,7 +2,8 @@
  * parse-fuzz.c: libFuzzer target for the strict parsers of parse.h.
  *
  * Input: one selector byte (which parser), eight bytes of parameters
- * (the max of sizes and counts, the min of counts, the protocol of ports),
+ * (the max of sizes and counts, the min of counts, the protocol of ports;
+ * a port selector with its top bit set picks the PORTS list parser),
  * then the string to parse (cut at its first NUL).  Each parser's answer is
  * checked against a plain reference of what SPEC accepts, and an accepted
  * value must print and re-parse to itself.  A refusal must be a usage
@@ -249,6 +250,53 @@ fuzz_count(const char *s, int64_t min, int64_t max)
 		fail("count does not re-parse to itself", s);
 }
 
+/*
+ * parse_ports: an accepted list sets at least one bit and never port 0,
+ * has no empty item, and a plain number in it is in the set; a refusal is
+ * a usage error that names the option.
+ */
+static void
+fuzz_ports(const char *s, unsigned proto)
+{
+	static unsigned char	set[PARSE_PORTS_BYTES];
+	struct status		st;
+	const char		*p;
+	size_t			i, n = 0;
+	uint64_t		v;
+
+	memset(set, 0, sizeof set);
+	if (parse_ports(WHAT, s, proto & 1 ? "udp" : "tcp", set, &st) < 0) {
+		check_refusal(&st, s);
+		return;
+	}
+	if (set[0] & 1)
+		fail("port list holds port 0", s);
+	for (i = 0; i < sizeof set; i++)
+		n += set[i] != 0;
+	if (n == 0)
+		fail("port list accepted but empty", s);
+	if (s[0] == ',' || s[strlen(s) - 1] == ',' || strstr(s, ",,") != NULL)
+		fail("port list with an empty item accepted", s);
+	for (p = s; ; p++) {
+		size_t len = strcspn(p, ",");
+		char buf[8];
+
+		if (len > 0 && len < sizeof buf) {
+			memcpy(buf, p, len);
+			buf[len] = '\0';
+			if (all_digits(buf)) {
+				v = ref_number(buf, len);
+				if (v < 1 || v > 65535 ||
+				    !(set[v >> 3] & (1U << (v & 7))))
+					fail("port list lost a number", s);
+			}
+		}
+		p += len;
+		if (*p == '\0')
+			break;
+	}
+}
+
 /* A non-negative limit from 4 bytes: small values are likely. */
 static int64_t
 limit(const uint8_t *b)
@@ -286,7 +334,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	switch (sel % 4) {
 	case 0:
-		fuzz_port(s, sel / 4);
+		if (sel & 0x80)
+			fuzz_ports(s, sel / 4);
+		else
+			fuzz_port(s, sel / 4);
 		break;
 	case 1:
 		fuzz_duration(s);

@@ -22,5 +22,8 @@ extern const struct sc_cmd cmd_udp_send;
 extern const struct sc_cmd cmd_udp_recv;
 extern const struct sc_cmd cmd_echo;
 extern const struct sc_cmd cmd_forward;
+extern const struct sc_cmd cmd_scan;
+extern const struct sc_cmd cmd_wait;
+extern const struct sc_cmd cmd_ping;
 
 #endif

@@ -209,3 +209,90 @@ parse_count(const char *what, const char *s, int64_t min, int64_t max,
 	*out = v;
 	return 0;
 }
+
+/* One end of a PORTS item: a port 0-65535 or a service name; quiet. */
+static int
+parse_ports_end(const char *s, const char *proto, uint16_t *out)
+{
+	struct status	quiet;
+
+	return parse_port("PORT", s, proto, out, &quiet);
+}
+
+/*
+ * One item of a PORTS list: a port, a service name (which may hold a
+ * '-': "http-alt") or LOW-HIGH, each end a port or a service name.
+ * Returns 0 with the range, or -1 with the reason in *why.
+ */
+static int
+parse_ports_item(char *item, const char *proto, uint16_t *lo, uint16_t *hi,
+    const char **why)
+{
+	char	*dash;
+	int	 found = 0;
+
+	*lo = *hi = 0;
+	if (parse_ports_end(item, proto, lo) == 0) {
+		*hi = *lo;
+	} else {
+		/* The first '-' that splits it into two ports. */
+		for (dash = strchr(item + 1, '-'); dash != NULL && !found &&
+		    dash[1] != '\0'; dash = strchr(dash + 1, '-')) {
+			*dash = '\0';
+			found = parse_ports_end(item, proto, lo) == 0 &&
+			    parse_ports_end(dash + 1, proto, hi) == 0;
+			*dash = '-';
+		}
+		if (!found) {
+			*why = item[strspn(item, "0123456789")] == '\0' ?
+			    "port out of range (1-65535)" :
+			    "not a port, service name or LOW-HIGH range";
+			return -1;
+		}
+		if (*hi < *lo) {
+			*why = "range ends before it starts";
+			return -1;
+		}
+	}
+	if (*lo == 0) {
+		*why = "port 0 cannot be probed (1-65535)";
+		return -1;
+	}
+	return 0;
+}
+
+int
+parse_ports(const char *what, const char *s, const char *proto,
+    unsigned char *set, struct status *st)
+{
+	char		 item[2 * 33 + 2];	/* two service names and '-' */
+	const char	*p = s, *end, *why = NULL;
+	size_t		 len;
+	uint16_t	 lo = 0, hi = 0;
+	uint32_t	 port;
+
+	if (*s == '\0')
+		return parse_refuse(st, what, s, "empty port list");
+	for (;;) {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 0)
+			return parse_refuse(st, what, s,
+			    "empty item in the port list");
+		if (len >= sizeof item) {
+			memcpy(item, p, sizeof item - 1);
+			item[sizeof item - 1] = '\0';
+			return parse_refuse(st, what, item,
+			    "not a port, service name or LOW-HIGH range");
+		}
+		memcpy(item, p, len);
+		item[len] = '\0';
+		if (parse_ports_item(item, proto, &lo, &hi, &why) < 0)
+			return parse_refuse(st, what, item, why);
+		for (port = lo; port <= hi; port++)
+			set[port >> 3] |= (unsigned char)(1U << (port & 7));
+		if (end == NULL)
+			return 0;
+		p = end + 1;
+	}
+}

@@ -38,6 +38,20 @@ int	parse_duration(const char *what, const char *s, int64_t *ms,
 int	parse_size(const char *what, const char *s, int64_t max,
 	    int64_t *out, struct status *st);
 
+/* Bytes of the bitmap parse_ports() fills: one bit per port 0-65535. */
+#define PARSE_PORTS_BYTES	(65536 / 8)
+
+/*
+ * PORTS: a comma list of ports 1-65535, service names (for proto, from
+ * /etc/services) and LOW-HIGH ranges ("22,80,8000-8100", "ssh-http"), as
+ * scan takes them.  Each port is added to set (PARSE_PORTS_BYTES bytes:
+ * port p is bit p % 8 of byte p / 8).  Refused, naming the item: an empty
+ * list or item, port 0, a port over 65535, a range that ends before it
+ * starts, anything else.
+ */
+int	parse_ports(const char *what, const char *s, const char *proto,
+	    unsigned char *set, struct status *st);
+
 /* COUNT: a whole decimal number from min to max. */
 int	parse_count(const char *what, const char *s, int64_t min, int64_t max,
 	    int64_t *out, struct status *st);

@@ -3,10 +3,13 @@
  *
  * Each loop that needs a lookup gets a core (attached to the loop): a
  * queue of requests, the answered ones, a mutex and condition for both,
- * an eventfd the loop watches, and up to RESOLVE_WORKERS detached
- * threads.  The core is counted: the loop holds one reference and each
- * worker one, so a loop that goes away while a worker waits for a slow
- * DNS answer does not wait for it; the last one out frees the core.
+ * an eventfd the loop watches, and up to RESOLVE_WORKERS threads.  The
+ * core is counted: the loop holds one reference and each worker one.
+ * When the loop goes, idle workers are joined (so that nothing of theirs
+ * is left behind, glibc's per-thread resolver state included), and one
+ * still waiting for a slow DNS answer is detached, not waited for: it
+ * finishes that lookup, throws the answer away and exits; the last one
+ * out frees the core.
  *
  * A request moves QUEUED -> RUNNING -> DONE -> DELIVERING, every move
  * under the mutex.  resolve_cancel() frees a request where it stands
@@ -72,6 +75,17 @@ struct resolve_core {
 	struct resolve_fifo	 done;		/* answered, not yet told */
 	size_t			 nqueued;
 	int			 nworkers, nidle;
+	struct resolve_thread {
+		pthread_t	 tid;
+		int		 started;
+		int		 busy;		/* inside getaddrinfo */
+	}			 threads[RESOLVE_WORKERS];
+};
+
+/* What a worker is given: its core and its slot. */
+struct resolve_worker_arg {
+	struct resolve_core	*core;
+	int			 slot;
 };
 
 /* The key of the core in loop_attach(). */
@@ -162,11 +176,13 @@ resolve_core_kick(struct resolve_core *c)
 static void *
 resolve_worker(void *arg)
 {
-	struct resolve_core	*c = arg;
+	struct resolve_core	*c = ((struct resolve_worker_arg *)arg)->core;
+	int			 slot = ((struct resolve_worker_arg *)arg)->slot;
 	struct resolve		*r;
 	struct addrinfo		*res;
 	struct status		 st;
 
+	free(arg);
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
 		while (!c->closing && c->queue.head == NULL) {
@@ -179,12 +195,14 @@ resolve_worker(void *arg)
 		r = resolve_fifo_pop(&c->queue);
 		c->nqueued--;
 		r->state = RESOLVE_RUNNING;
+		c->threads[slot].busy = 1;
 		pthread_mutex_unlock(&c->mu);
 
 		status_clear(&st);
 		addr_query_run(&r->q, &res, &st);
 
 		pthread_mutex_lock(&c->mu);
+		c->threads[slot].busy = 0;
 		r->res = res;
 		r->st = st;
 		if (r->cancelled || c->closing) {
@@ -235,12 +253,17 @@ resolve_core_cb(struct loop *l, int fd, int mask, void *arg)
 	}
 }
 
-/* loop_free(): the loop is going; so are the requests it still had. */
+/*
+ * loop_free(): the loop is going; so are the requests it still had.  The
+ * idle workers are joined; a busy one is left to finish on its own.
+ */
 static void
 resolve_core_fini(struct loop *l, void *data)
 {
 	struct resolve_core	*c = data;
 	struct resolve		*r;
+	pthread_t		 idle[RESOLVE_WORKERS];
+	int			 i, n = 0;
 
 	loop_del(l, c->efd);
 	pthread_mutex_lock(&c->mu);
@@ -251,8 +274,20 @@ resolve_core_fini(struct loop *l, void *data)
 	while ((r = resolve_fifo_pop(&c->done)) != NULL)
 		resolve_free(r);
 	c->nqueued = 0;
+	for (i = 0; i < RESOLVE_WORKERS; i++) {
+		if (!c->threads[i].started)
+			continue;
+		if (c->threads[i].busy)
+			pthread_detach(c->threads[i].tid);
+		else
+			idle[n++] = c->threads[i].tid;
+		c->threads[i].started = 0;
+	}
 	pthread_cond_broadcast(&c->cv);
 	resolve_core_unref(c);
+	/* They saw closing under the mutex: each one exits at once. */
+	for (i = 0; i < n; i++)
+		pthread_join(idle[i], NULL);
 }
 
 static struct resolve_core *
@@ -301,21 +336,29 @@ resolve_core_get(struct loop *l, struct status *st)
 static int
 resolve_core_spawn(struct resolve_core *c)
 {
-	pthread_attr_t	attr;
-	pthread_t	tid;
-	sigset_t	all, old;
-	int		err;
+	struct resolve_worker_arg	*wa;
+	sigset_t			 all, old;
+	int				 slot, err;
 
-	if ((err = pthread_attr_init(&attr)) != 0)
-		return err;
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	for (slot = 0; slot < RESOLVE_WORKERS && c->threads[slot].started;
+	    slot++)
+		;
+	if (slot == RESOLVE_WORKERS)
+		return EAGAIN;
+	if ((wa = malloc(sizeof *wa)) == NULL)
+		return ENOMEM;
+	wa->core = c;
+	wa->slot = slot;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&tid, &attr, resolve_worker, c);
+	err = pthread_create(&c->threads[slot].tid, NULL, resolve_worker, wa);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	pthread_attr_destroy(&attr);
-	if (err != 0)
+	if (err != 0) {
+		free(wa);
 		return err;
+	}
+	c->threads[slot].started = 1;
+	c->threads[slot].busy = 0;
 	c->refs++;
 	c->nworkers++;
 	return 0;

@@ -10,8 +10,9 @@
  *
  * The workers block every signal, so SIGINT and SIGTERM keep reaching the
  * loop's epoll_pwait.  They are started when first needed and end with the
- * loop (loop_free); a worker still inside getaddrinfo then finishes that
- * lookup, throws the answer away and exits on its own.
+ * loop: loop_free() joins the idle ones; one still inside getaddrinfo is
+ * not waited for: it finishes that lookup, throws the answer away and
+ * exits on its own.
  *
  * Nothing here prints or exits.
  */

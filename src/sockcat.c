@@ -22,6 +22,9 @@ static const struct sc_cmd *const commands[] = {
 	&cmd_udp_recv,
 	&cmd_echo,
 	&cmd_forward,
+	&cmd_scan,
+	&cmd_wait,
+	&cmd_ping,
 };
 #define NCOMMANDS	(sizeof commands / sizeof commands[0])
 

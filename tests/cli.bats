@@ -13,6 +13,9 @@ setup() { sc_setup; }
 teardown() { sc_teardown; }
 
 COMMANDS=(listen connect udp-send udp-recv echo forward)
+# The probing commands take none of the socket options the loops over
+# COMMANDS check; the dispatch tests cover them too.
+ALL_COMMANDS=("${COMMANDS[@]}" scan wait ping)
 LISTENERS=(listen udp-recv echo)
 CLIENTS=(connect udp-send)
 
@@ -77,13 +80,14 @@ top_error() {
 		run -0 --separate-stderr "$SOCKCAT" $opt
 		[ -z "$stderr" ]
 		[[ ${lines[0]} == usage:* ]]
-		for cmd in "${COMMANDS[@]}"; do
+		for cmd in "${ALL_COMMANDS[@]}"; do
 			[ "$(printf '%s\n' "${lines[@]}" | grep -c "^  $cmd  ")" -eq 1 ] || {
 				echo "'$cmd' is not on exactly one line of sockcat $opt"
 				return 1
 			}
 		done
-		[ "$(printf '%s\n' "${lines[@]}" | grep -c '^  [a-z]')" -eq "${#COMMANDS[@]}" ]
+		[ "$(printf '%s\n' "${lines[@]}" | grep -c '^  [a-z]')" -eq \
+		    "${#ALL_COMMANDS[@]}" ]
 	done
 	[ "$("$SOCKCAT" help)" = "$("$SOCKCAT" --help)" ]
 }
@@ -92,7 +96,7 @@ top_error() {
 	run -64 --separate-stderr "$SOCKCAT"
 	[ -z "$output" ]
 	[[ $stderr == usage:* ]]
-	for cmd in "${COMMANDS[@]}"; do
+	for cmd in "${ALL_COMMANDS[@]}"; do
 		[[ $stderr == *"  $cmd "* ]]
 	done
 }
@@ -123,7 +127,7 @@ top_error() {
 
 @test "cli: 'help CMD', 'CMD --help' and 'CMD -h' print the same, status 0" {
 	local cmd help
-	for cmd in "${COMMANDS[@]}"; do
+	for cmd in "${ALL_COMMANDS[@]}"; do
 		run -0 --separate-stderr "$SOCKCAT" "$cmd" --help
 		[ -z "$stderr" ]
 		[[ ${lines[0]} == "usage: sockcat $cmd "* ]]

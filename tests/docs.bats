@@ -305,4 +305,7 @@ check_help_cmd() {
 	grep -q '^\.It Ev SOCKCAT_NO_SPLICE$' "$SC_MAN"
 	grep -q 'sockcat listen -p 8009' "$SC_MAN"
 	grep -q 'sockcat connect host 8009' "$SC_MAN"
+	grep -q 'sockcat wait -w 60s db 5432 -- ./start' "$SC_MAN"
+	grep -q 'sockcat scan -v 127.0.0.1 1-1024' "$SC_MAN"
+	grep -q 'sockcat ping -c 3 ::1' "$SC_MAN"
 }

@@ -172,6 +172,67 @@ test_unix_paths(void)
 	    "(107 bytes)");
 }
 
+static int
+ports_count(const unsigned char *set)
+{
+	int	n = 0, i;
+
+	for (i = 0; i < 65536; i++)
+		n += (set[i >> 3] >> (i & 7)) & 1;
+	return n;
+}
+
+static void
+test_port_lists(void)
+{
+	static const struct {
+		const char	*s;
+		int		 count;		/* -1: refused */
+		int		 first, last;
+	} cases[] = {
+		{ "22", 1, 22, 22 }, { "22,80", 2, 22, 80 },
+		{ "8000-8002", 3, 8000, 8002 }, { "ssh", 1, 22, 22 },
+		{ "ssh-http", 59, 22, 80 }, { "http-alt", 1, 8080, 8080 },
+		{ "1-65535", 65535, 1, 65535 }, { "1,1,1-1", 1, 1, 1 },
+		{ "5-5", 1, 5, 5 }, { "80,22,8000-8100", 103, 22, 8100 },
+		{ "", -1, 0, 0 }, { ",", -1, 0, 0 }, { "22,", -1, 0, 0 },
+		{ ",22", -1, 0, 0 }, { "22,,80", -1, 0, 0 }, { "0", -1, 0, 0 },
+		{ "0-10", -1, 0, 0 }, { "10-5", -1, 0, 0 },
+		{ "70000", -1, 0, 0 }, { "1-70000", -1, 0, 0 },
+		{ "a-b", -1, 0, 0 }, { "-5", -1, 0, 0 }, { "5-", -1, 0, 0 },
+		{ "1-2-3", -1, 0, 0 }, { "22 ", -1, 0, 0 },
+		{ "abc!", -1, 0, 0 }, { "no-such-service-xyz", -1, 0, 0 },
+	};
+	static unsigned char	set[PARSE_PORTS_BYTES];
+	struct status		st;
+	size_t			i;
+	int			rc, lo, hi, p;
+
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		memset(set, 0, sizeof set);
+		rc = parse_ports("PORTS", cases[i].s, "tcp", set, &st);
+		if (cases[i].count < 0) {
+			ok(rc < 0 && st.code == SC_EX_USAGE &&
+			    strncmp(st.msg, "PORTS '", 7) == 0,
+			    "port list refused", cases[i].s);
+			continue;
+		}
+		for (lo = -1, hi = -1, p = 0; p < 65536; p++)
+			if ((set[p >> 3] >> (p & 7)) & 1) {
+				if (lo < 0)
+					lo = p;
+				hi = p;
+			}
+		ok(rc == 0 && ports_count(set) == cases[i].count &&
+		    lo == cases[i].first && hi == cases[i].last, "port list",
+		    cases[i].s);
+	}
+	/* The message names the bad item, not the whole list. */
+	rc = parse_ports("PORTS", "22,10-5", "tcp", set, &st);
+	ok(rc < 0 && strcmp(st.msg, "PORTS '10-5': range ends before it "
+	    "starts") == 0, "port list message names the item", "22,10-5");
+}
+
 int
 main(void)
 {
@@ -179,6 +240,7 @@ main(void)
 	test_durations();
 	test_sizes();
 	test_counts();
+	test_port_lists();
 	test_hosts();
 	test_unix_paths();
 	printf("1..%d\n", ntest);
