@@ -157,6 +157,18 @@ set -l __sockcat_forward \
     '- nodelay - set TCP_NODELAY' \
     '- rcvbuf N SO_RCVBUF in bytes' \
     '- sndbuf N SO_SNDBUF in bytes' \
+    '- tls - accept TLS from the clients' \
+    '- to-tls - speak TLS to the target' \
+    '- cert PATH certificate (PEM)' \
+    '- key PATH private key of --cert (PEM)' \
+    '- self-signed - make a certificate in memory' \
+    '- client-ca PATH require client certificates of these CAs' \
+    '- cafile PATH trust these CAs for the target' \
+    '- sni NAME the target name to send and verify' \
+    '- pin sha256:HEX accept exactly this target key' \
+    '- insecure - do not verify the target' \
+    '- alpn LIST application protocols' \
+    '- tls-min VERSION lowest TLS version (1.2 or 1.3)' \
     'v verbose - log each pair' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'

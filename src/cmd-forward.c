@@ -31,9 +31,12 @@
 #include "sig.h"
 #include "sock.h"
 #include "status.h"
+#include "tls.h"
+#include "tlslayer.h"
 
 enum {
-	OPT_TO_UNIX = OPT_CMD
+	OPT_TO_UNIX = OPT_CMD,
+	OPT_TO_TLS
 };
 
 /* The target's connect timeout when -w is not given. */
@@ -70,6 +73,20 @@ static const struct opt_row forward_rows[] = {
 	OPT_ROW_NODELAY,
 	OPT_ROW_RCVBUF,
 	OPT_ROW_SNDBUF,
+	{ OPT_TLS, 0, "tls", OPT_ARG_NONE, NULL,
+	  "accept TLS from the clients (with --cert/--key or --self-signed)" },
+	{ OPT_TO_TLS, 0, "to-tls", OPT_ARG_NONE, NULL,
+	  "speak TLS to the target, verified like connect --tls" },
+	OPT_ROW_CERT,
+	OPT_ROW_KEY,
+	OPT_ROW_SELF_SIGNED,
+	OPT_ROW_CLIENT_CA,
+	OPT_ROW_CAFILE,
+	OPT_ROW_SNI,
+	OPT_ROW_PIN,
+	OPT_ROW_INSECURE,
+	OPT_ROW_ALPN,
+	OPT_ROW_TLS_MIN,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_END
@@ -84,6 +101,7 @@ struct fwd_conn {
 	int		 cfd, tfd;
 	struct dial	*dial;
 	struct pair	*pair;
+	struct tlslayer	*ctls, *ttls;	/* --tls, --to-tls */
 	char		 cname[ADDR_STRLEN];
 	char		 tname[ADDR_STRLEN];
 };
@@ -112,6 +130,10 @@ struct fwd {
 	int64_t			 max_conns;	/* -m; -1: none */
 	int64_t			 count;		/* -c; -1: forever */
 	int64_t			 accepted, closed;
+	struct tls_opts		 tls;		/* the TLS options as given */
+	int			 to_tls;	/* --to-tls */
+	struct tls_opts		 srv, cli;	/* split between the sides */
+	struct tls_ctx		*srv_ctx, *cli_ctx;
 	struct sock_listener	 lis;
 	struct acceptor		 acc;
 	struct loop		*loop;
@@ -130,11 +152,27 @@ static int
 forward_opt(void *ctx, int id, const char *arg, struct status *st)
 {
 	struct fwd	*f = ctx;
+	int		 r;
 
+	r = tls_opt(&f->tls, id, arg, st);
+	if (r != 0)
+		return r < 0 ? -1 : 0;
 	switch (id) {
 	case OPT_TO_UNIX:
 		f->to_unix = arg;
 		return addr_unix_check("--to-unix", arg, st);
+	case OPT_TO_TLS: {
+		struct tls_opts	probe;
+
+		/* Refused as --tls is when there is no TLS in this build. */
+		tls_opts_init(&probe);
+		if (tls_opt(&probe, OPT_TLS, NULL, st) < 0)
+			return status_set(st, SC_EX_USAGE, "--to-tls: not built "
+			    "with TLS (this sockcat was configured "
+			    "--without-tls)");
+		f->to_tls = 1;
+		return 0;
+	}
 	case 'u':
 		f->udp = 1;
 		f->lo.socktype = SOCK_DGRAM;
@@ -218,6 +256,82 @@ forward_sides(struct fwd *f, int argc, char **argv, int first,
 	return 0;
 }
 
+/*
+ * The TLS options go to the side they are for: with --tls alone all are
+ * the listening side's, with --to-tls alone the target's; with both,
+ * --cert, --key, --self-signed, --client-ca and --alpn are the
+ * listener's, --cafile, --sni, --pin and --insecure the target's, and
+ * --tls-min both.  Then each side's rules (tls.h), before any socket.
+ */
+static int
+forward_tls_split(struct fwd *f, struct status *st)
+{
+	const struct tls_opts	*t = &f->tls;
+
+	tls_opts_init(&f->srv);
+	tls_opts_init(&f->cli);
+	if (f->to_tls && f->udp)
+		return status_usage(st, "--to-tls does not go with --udp");
+	if (t->tls && f->udp)
+		return status_usage(st, "--tls does not go with --udp");
+	if (!t->tls && !f->to_tls)
+		return tls_opts_check(&f->tls, 1, st);
+	if (t->tls && !f->to_tls) {
+		f->srv = *t;
+		return tls_opts_check(&f->srv, 1, st);
+	}
+	if (!t->tls) {
+		f->cli = *t;
+		f->cli.tls = 1;
+	} else {
+		f->srv.tls = f->cli.tls = 1;
+		f->srv.cert = t->cert;
+		f->srv.key = t->key;
+		f->srv.self_signed = t->self_signed;
+		f->srv.client_ca = t->client_ca;
+		f->srv.alpn = t->alpn;
+		f->srv.min_version = f->cli.min_version = t->min_version;
+		f->cli.cafile = t->cafile;
+		f->cli.sni = t->sni;
+		f->cli.pin = t->pin;
+		f->cli.have_pin = t->have_pin;
+		memcpy(f->cli.pin_sha256, t->pin_sha256, sizeof t->pin_sha256);
+		f->cli.insecure = t->insecure;
+		if (tls_opts_check(&f->srv, 1, st) < 0)
+			return -1;
+	}
+	if (f->to_unix != NULL && f->cli.sni == NULL && !f->cli.have_pin &&
+	    !f->cli.insecure)
+		return status_usage(st, "--to-tls with --to-unix needs --sni "
+		    "NAME or --pin: there is no host name to verify the "
+		    "target against");
+	return tls_opts_check(&f->cli, 0, st);
+}
+
+/* The contexts, made once; a --self-signed pin is said at once. */
+static int
+forward_tls_setup(struct fwd *f, struct status *st)
+{
+	const char	*pin;
+
+	if (f->srv.tls) {
+		if ((f->srv_ctx = tls_ctx_new(&f->srv, 1, st)) == NULL)
+			return -1;
+		pin = tls_ctx_pin(f->srv_ctx);
+		if (f->srv.self_signed && pin != NULL)
+			log_info(LOG_NORMAL, "self-signed certificate: --pin %s",
+			    pin);
+	}
+	if (f->cli.tls) {
+		if ((f->cli_ctx = tls_ctx_new(&f->cli, 0, st)) == NULL)
+			return -1;
+		if (f->cli.insecure)
+			log_warn("--insecure: the target's certificate and name "
+			    "are not verified");
+	}
+	return 0;
+}
+
 /* ------------------------------------------------------------- streams */
 
 static void
@@ -250,6 +364,8 @@ forward_conn_free(struct fwd_conn *c, int reset)
 		pair_free(c->pair);
 	} else if (reset)
 		sock_reset(c->cfd);
+	tlslayer_free(c->ctls);
+	tlslayer_free(c->ttls);
 	close(c->cfd);
 	if (c->tfd >= 0)
 		close(c->tfd);
@@ -267,6 +383,10 @@ forward_pair_done(struct pair *p, void *arg, const struct status *st)
 	struct fwd_conn			*c = arg;
 	int64_t				 ms = n->end_ms - n->start_ms;
 
+	/* The target's TLS refused (--to-tls): as loud as a refused target. */
+	if (st->code == SC_EX_PROTOCOL && n->failed_end == 1 &&
+	    log_level() < LOG_VERBOSE)
+		log_warn("%s -> %s", c->cname, st->msg);
 	if (log_level() >= LOG_VERBOSE)
 		log_info(LOG_VERBOSE, "closed %s -> %s%s%s%s: %llu bytes up, "
 		    "%llu bytes down, %lld.%03llds", c->cname, c->tname,
@@ -278,6 +398,45 @@ forward_pair_done(struct pair *p, void *arg, const struct status *st)
 		    (long long)(ms % 1000));
 	/* The engine has reset the other side of a reset already. */
 	forward_conn_free(c, 0);
+}
+
+/* A handshake is done: say with what, at -v. */
+static void
+forward_tls_ready(struct tls_conn *conn, void *arg)
+{
+	char	buf[TLS_DESCRIBE_LEN];
+
+	log_info(LOG_VERBOSE, "TLS with %s: %s", (const char *)arg,
+	    tls_conn_describe(conn, buf, sizeof buf));
+}
+
+/*
+ * The TLS layers of a pair's two ends, where --tls and --to-tls ask for
+ * them.  Returns 0, or -1 with st.
+ */
+static int
+forward_tls_layers(struct fwd_conn *c, struct pair_end_spec *e,
+    struct status *st)
+{
+	struct fwd	*f = c->f;
+
+	if (f->srv_ctx != NULL) {
+		c->ctls = tlslayer_new(f->srv_ctx, c->cfd, NULL,
+		    forward_tls_ready, c->cname, st);
+		if (c->ctls == NULL)
+			return -1;
+		e[0].layer = &tlslayer_ops;
+		e[0].layer_ctx = c->ctls;
+	}
+	if (f->cli_ctx != NULL) {
+		c->ttls = tlslayer_new(f->cli_ctx, c->tfd, f->host,
+		    forward_tls_ready, c->tname, st);
+		if (c->ttls == NULL)
+			return -1;
+		e[1].layer = &tlslayer_ops;
+		e[1].layer_ctx = c->ttls;
+	}
+	return 0;
 }
 
 /* The target answered, or could not be reached. */
@@ -313,6 +472,13 @@ forward_dialed(void *arg, int fd, const struct status *dst)
 	e[1].flags = PAIR_SOCKET | PAIR_NONBLOCK;
 	e[1].rname = e[1].wname = c->tname;
 	po.idle_ms = f->lo.idle_ms;
+	/* The handshakes, both sides at once, within the connect timeout. */
+	po.hs_ms = f->to.timeout_ms;
+	if (forward_tls_layers(c, e, &st) < 0) {
+		log_warn("%s -> %s: %s", c->cname, c->tname, st.msg);
+		forward_conn_free(c, 1);
+		return;
+	}
 	c->pair = pair_new(f->loop, &e[0], &e[1], &po, forward_pair_done, c,
 	    &st);
 	if (c->pair == NULL || pair_start(c->pair, &st) < 0) {
@@ -669,6 +835,8 @@ forward_setup(struct fwd *f, struct status *st)
 	if (to != from)
 		log_info(LOG_VERBOSE, "open-file limit raised from %llu to "
 		    "%llu", (unsigned long long)from, (unsigned long long)to);
+	if (forward_tls_setup(f, st) < 0)
+		return -1;
 	if ((f->loop = loop_new(st)) == NULL)
 		return -1;
 	if (sock_listen(&f->lo, &f->lis, st) < 0)
@@ -715,6 +883,8 @@ forward_cleanup(struct fwd *f)
 		freeaddrinfo(f->res);
 	if (f->src != NULL)
 		freeaddrinfo(f->src);
+	tls_ctx_free(f->srv_ctx);
+	tls_ctx_free(f->cli_ctx);
 	pair_pool_drain();
 }
 
@@ -737,13 +907,14 @@ forward_main(const struct sc_cmd *cmd, int argc, char **argv)
 	loop_timer_init(&f->expire, forward_expire_cb, f);
 	sock_opts_init(&f->lo, SOCK_STREAM, "tcp");
 	f->lo.activate = 1;
+	tls_opts_init(&f->tls);
 	first = opt_parse(cmd, argc, argv, &f->lo, forward_opt, f, &st);
 	if (first == OPT_HELP) {
 		free(f);
 		return SC_EX_OK;
 	}
 	if (first < 0 || forward_sides(f, argc, argv, first, &st) < 0 ||
-	    forward_setup(f, &st) < 0) {
+	    forward_tls_split(f, &st) < 0 || forward_setup(f, &st) < 0) {
 		rc = log_status(&st);
 		forward_cleanup(f);
 		free(f);

@@ -707,3 +707,121 @@ usage_listen() {
 		[[ "$stderr" == "sockcat: listen: ${opt%% *}: not built with TLS"* ]]
 	done
 }
+
+# ------------------------------------------------------------- forward
+
+# fwd_tls NAME ARGS...: sockcat forward -v -b 127.0.0.1 -p 0 ARGS in the
+# background; sets FPORT.
+fwd_tls() {
+	local name=$1
+	shift
+	sc_bg "$name" /dev/null timeout 60 "$SOCKCAT" forward -v -b 127.0.0.1 \
+	    -p 0 "$@"
+	FPORT=$(sc_port "$name")
+	[ -n "$FPORT" ]
+}
+
+@test "tls: forward --tls terminates TLS in front of a plain target, 1 MiB both ways" {
+	tls_only
+	local tport
+	sc_bg T "$D/down1M" "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
+	tport=$(sc_port T)
+	fwd_tls F --tls --cert "$CERTS/good.crt" --key "$CERTS/good.key" \
+	    127.0.0.1 "$tport"
+	run -0 --separate-stderr to "$SC_TMP/got" timeout 30 "$SOCKCAT" \
+	    connect --tls --cafile "$CERTS/ca.crt" localhost "$FPORT" \
+	    <"$D/up1M"
+	cmp "$D/down1M" "$SC_TMP/got"
+	[ "$(sc_wait_rc T)" = 0 ]
+	cmp "$D/up1M" "$SC_TMP/T.out"
+	sc_wait_file "$SC_TMP/F.err" 'closed 127.0.0.1'
+	grep -q "TLS with 127.0.0.1:[0-9]*: TLSv1.3" "$SC_TMP/F.err"
+}
+
+@test "tls: forward --to-tls originates TLS, verified like connect: pin, then a wrong one" {
+	tls_only
+	local pin tport
+	tls_listen L "$D/down1M" --self-signed
+	pin=$(pin_of L)
+	tport=$PORT
+	fwd_tls F --to-tls --pin "$pin" 127.0.0.1 "$tport"
+	run -0 to "$SC_TMP/got" timeout 30 "$SOCKCAT" connect 127.0.0.1 \
+	    "$FPORT" <"$D/up1M"
+	cmp "$D/down1M" "$SC_TMP/got"
+	[ "$(sc_wait_rc L)" = 0 ]
+	cmp "$D/up1M" "$SC_TMP/L.out"
+	# Verified by default: the self-signed target is refused, the
+	# client reset, the forwarder says why and goes on.
+	# Without -v too: one warning line, as for a refused target.
+	tls_listen L2 /dev/null --self-signed
+	FPORT=$(sc_free_port)
+	sc_bg G /dev/null timeout 60 "$SOCKCAT" forward -b 127.0.0.1 \
+	    -p "$FPORT" --to-tls 127.0.0.1 "$PORT"
+	local i
+	for ((i = 0; i < 100; i++)); do
+		"$SOCKCAT" connect 127.0.0.1 "$FPORT" </dev/null 2>/dev/null &&
+		    break
+		grep -q 'certificate verify failed' "$SC_TMP/G.err" && break
+		sleep 0.1
+	done
+	sc_wait_file "$SC_TMP/G.err" 'certificate verify failed: self-signed certificate'
+	[ "$(wc -l <"$SC_TMP/G.err")" -eq 1 ]
+	grep -Eq "^sockcat: forward: 127\.0\.0\.1:[0-9]+ -> 127\.0\.0\.1:$PORT: certificate verify failed: self-signed certificate$" "$SC_TMP/G.err"
+}
+
+@test "tls: forward --tls --to-tls: TLS on both sides; curl through it" {
+	tls_only
+	local pin tport
+	tls_listen L /dev/null --self-signed
+	pin=$(pin_of L)
+	tport=$PORT
+	fwd_tls F --tls --self-signed --to-tls --pin "$pin" 127.0.0.1 "$tport"
+	local fpin
+	fpin=$(pin_of F)
+	printf 'through both\n' >"$SC_TMP/msg"
+	run -0 timeout 30 "$SOCKCAT" connect --tls --pin "$fpin" 127.0.0.1 \
+	    "$FPORT" <"$SC_TMP/msg"
+	[ "$(sc_wait_rc L)" = 0 ]
+	cmp "$SC_TMP/msg" "$SC_TMP/L.out"
+	# A plain HTTP server behind forward --tls, reached by curl.
+	sc_bg H /dev/null python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"hello over tls\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+sys.stderr.write("listening on 127.0.0.1:%d\n" % s.server_port)
+sys.stderr.flush()
+s.handle_request()'
+	local hport
+	hport=$(sc_port H)
+	fwd_tls G --tls --cert "$CERTS/good.crt" --key "$CERTS/good.key" \
+	    127.0.0.1 "$hport"
+	run -0 timeout 30 curl -sS --cacert "$CERTS/ca.crt" \
+	    "https://localhost:$FPORT/"
+	[ "$output" = "hello over tls" ]
+}
+
+@test "tls: forward's TLS usage errors are 64 before any socket" {
+	tls_only
+	run -64 --separate-stderr "$SOCKCAT" forward -p 0 --tls 127.0.0.1 80
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	run -64 --separate-stderr "$SOCKCAT" forward -p 0 --pin sha256:00 \
+	    127.0.0.1 80
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	run -64 --separate-stderr "$SOCKCAT" forward -p 0 --to-tls \
+	    --to-unix "$SC_SOCKDIR/x"
+	[[ "$stderr" == *"--to-tls with --to-unix needs --sni NAME or --pin"* ]]
+	run -64 --separate-stderr "$SOCKCAT" forward -u -p 0 --to-tls \
+	    127.0.0.1 80
+	[[ "$stderr" == *"--to-tls does not go with --udp"* ]]
+	run -64 --separate-stderr "$SOCKCAT" forward -p 0 --cafile /x \
+	    127.0.0.1 80
+	[ "${#stderr_lines[@]}" -eq 1 ]
+}
