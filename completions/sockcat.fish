@@ -32,8 +32,15 @@ set -l __sockcat_listen \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
     '- wait-stdin - send stdin until its EOF, even after the peer answered' \
+    'x hexdump =FILE dump what moves in hex and ASCII (stderr, or FILE)' \
+    '- stats - at the end of each session, bytes, duration, rate' \
+    '- progress - a live progress line on stderr' \
+    '- sha256 - at the end, the SHA-256 of what was sent and received' \
+    'C crlf - send each LF as CRLF' \
+    '- rate RATE at most RATE bytes a second each way' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_connect \
@@ -54,8 +61,15 @@ set -l __sockcat_connect \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
     '- wait-stdin - send stdin until its EOF, even after the peer answered' \
+    'x hexdump =FILE dump what moves in hex and ASCII (stderr, or FILE)' \
+    '- stats - at the end of each session, bytes, duration, rate' \
+    '- progress - a live progress line on stderr' \
+    '- sha256 - at the end, the SHA-256 of what was sent and received' \
+    'C crlf - send each LF as CRLF' \
+    '- rate RATE at most RATE bytes a second each way' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_udp_send \
@@ -73,8 +87,14 @@ set -l __sockcat_udp_send \
     '- ttl N unicast TTL and multicast hops' \
     '- rcvbuf N SO_RCVBUF in bytes' \
     '- sndbuf N SO_SNDBUF in bytes' \
+    'x hexdump =FILE dump each datagram in hex and ASCII (stderr, or FILE)' \
+    '- stats - at the end, datagrams, bytes, duration, rate' \
+    '- sha256 - at the end, the SHA-256 of what was sent and received' \
+    'C crlf - send each LF as CRLF' \
+    '- rate RATE at most RATE bytes of datagrams a second' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_udp_recv \
@@ -92,8 +112,12 @@ set -l __sockcat_udp_recv \
     '- no-reuseaddr - do not set SO_REUSEADDR (the default)' \
     '- reuseport - set SO_REUSEPORT' \
     '- rcvbuf N SO_RCVBUF in bytes' \
+    'x hexdump =FILE dump each datagram in hex and ASCII (stderr, or FILE)' \
+    '- stats - at the end, datagrams, bytes, duration, rate' \
+    '- sha256 - at the end, the SHA-256 of what was received' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_echo \
@@ -117,6 +141,7 @@ set -l __sockcat_echo \
     '- sndbuf N SO_SNDBUF in bytes' \
     'v verbose - log each connection' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_forward \
@@ -141,8 +166,12 @@ set -l __sockcat_forward \
     '- nodelay - set TCP_NODELAY' \
     '- rcvbuf N SO_RCVBUF in bytes' \
     '- sndbuf N SO_SNDBUF in bytes' \
+    'x hexdump =FILE dump what moves, each line naming its pair' \
+    '- stats - at the end of each pair, bytes, duration, rate' \
+    '- rate RATE at most RATE bytes a second each way, per pair' \
     'v verbose - log each pair' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 # The command: the first word after "sockcat" that is not an option.
@@ -191,6 +220,9 @@ for cmd in listen connect udp-send udp-recv echo forward
                 set -a args -r -F
             case '=*'
                 # An optional value after '=': nothing to complete.
+            case '*|*'
+                # A choice (text|json): its words.
+                set -a args -x -a (string replace -a '|' ' ' -- $f[3])
             case '*'
                 set -a args -x
         end

@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "dial.h"
 #include "log.h"
+#include "observe.h"
 #include "opt.h"
 #include "relay.h"
 #include "sig.h"
@@ -35,8 +36,10 @@ static const struct opt_row connect_rows[] = {
 	OPT_ROW_SEND_ONLY,
 	OPT_ROW_RECV_ONLY,
 	OPT_ROW_WAIT_STDIN,
+	OBSERVE_ROWS_RELAY,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 
@@ -44,10 +47,12 @@ static int
 connect_opt(void *ctx, int id, const char *arg, struct status *st)
 {
 	struct relay_opts	*ro = ctx;
+	int			 rc;
 
-	(void)arg;
 	if (relay_opt(ro, id))
 		return 0;
+	if ((rc = observe_opt(&ro->obs, id, arg, st)) != 0)
+		return rc < 0 ? -1 : 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
 }
 
@@ -73,7 +78,7 @@ connect_run(const struct sock_opts *o, const char *host,
     struct relay_opts *ro, struct status *st)
 {
 	struct relay	r;
-	char		name[ADDR_STRLEN], sum[128];
+	char		name[ADDR_STRLEN];
 	int		fd, rc;
 
 	/* Before any socket exists, so none takes a closed stdin's number. */
@@ -88,11 +93,10 @@ connect_run(const struct sock_opts *o, const char *host,
 		snprintf(name, sizeof name, "%s", o->unix_path);
 	else
 		sock_peer_str(fd, name, sizeof name);
-	log_info(LOG_VERBOSE, "connected to %s", name);
+	log_connected(name);
 	ro->peer = name;
 	rc = relay_run(&r, fd, ro, st);
-	log_session_end(name, relay_gave_up_reason(&r),
-	    relay_summary(&r, sum, sizeof sum));
+	relay_report(&r, name);
 	ro->peer = NULL;		/* name is about to go out of scope */
 	relay_free(&r);
 	if (sig_pending())

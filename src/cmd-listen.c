@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "cmd.h"
 #include "log.h"
+#include "observe.h"
 #include "opt.h"
 #include "relay.h"
 #include "sig.h"
@@ -45,8 +46,10 @@ static const struct opt_row listen_rows[] = {
 	OPT_ROW_SEND_ONLY,
 	OPT_ROW_RECV_ONLY,
 	OPT_ROW_WAIT_STDIN,
+	OBSERVE_ROWS_RELAY,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 
@@ -54,14 +57,16 @@ static int
 listen_opt(void *ctx, int id, const char *arg, struct status *st)
 {
 	struct listen_args	*a = ctx;
+	int			 rc;
 
-	(void)arg;
 	if (id == 'k') {
 		a->keep = 1;
 		return 0;
 	}
 	if (relay_opt(&a->ro, id))
 		return 0;
+	if ((rc = observe_opt(&a->ro.obs, id, arg, st)) != 0)
+		return rc < 0 ? -1 : 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
 }
 
@@ -78,21 +83,20 @@ listen_session(struct sock_listener *l, const struct sock_opts *o,
 {
 	struct sockaddr_storage	peer;
 	socklen_t		len;
-	char			name[ADDR_STRLEN], sum[128];
+	char			name[ADDR_STRLEN];
 	int			fd, rc;
 
 	fd = sock_accept(l, o, o->timeout_ms, &peer, &len, st);
 	if (fd < 0)
 		return -1;
 	addr_format((struct sockaddr *)&peer, len, name, sizeof name);
-	log_info(LOG_VERBOSE, "connection from %s", name);
+	log_accepted(LOG_VERBOSE, name);
 	if (!a->keep)
 		sock_listener_close(l);
 	/* Unix clients are mostly unnamed: messages name our path. */
 	a->ro.peer = o->unix_path != NULL ? o->unix_path : name;
 	rc = relay_run(r, fd, &a->ro, st);
-	log_session_end(name, relay_gave_up_reason(r),
-	    relay_summary(r, sum, sizeof sum));
+	relay_report(r, name);
 	a->ro.peer = NULL;		/* name is about to go out of scope */
 	if (rc == 0)
 		return 0;
@@ -123,8 +127,7 @@ listen_serve(const struct sock_opts *o, struct listen_args *a,
 		sock_listener_close(&l);
 		return -1;
 	}
-	log_info(LOG_VERBOSE, "listening on %s",
-	    sock_local_str(l.fd, name, sizeof name));
+	log_listening(sock_local_str(l.fd, name, sizeof name));
 	do {
 		rc = listen_session(&l, o, a, &r, st);
 		/* With -k a failed session is a warning: serve the next. */

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "observe.h"
 #include "pair.h"
 #include "status.h"
 
@@ -50,6 +51,7 @@ struct relay_opts {
 	int		 keep_stdout;	/* -k: stdout open at socket EOF */
 	int64_t		 idle_ms;	/* -i; -1: none */
 	const char	*peer;		/* names the socket in messages */
+	struct observe_opts obs;	/* -x, --stats, ... (observe.h) */
 };
 
 /* What outlives one session; see the top of this file. */
@@ -67,6 +69,8 @@ struct relay {
 	uint64_t	 received;	/* bytes read from the socket */
 	int64_t		 duration_ms;
 	enum relay_giveup gave_up;	/* up was given up, and why */
+	int		 status;	/* its exit status (0: it went well) */
+	struct observe	 obs;		/* what ro->obs asked to see of it */
 };
 
 /*
@@ -90,8 +94,10 @@ void	relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket);
  * A stdout closed at start (>&-) fails the session (1) at the peer's
  * first byte.  A stop signal that ends the session early resets the
  * connection (SO_LINGER 0), so the peer does not take it for complete.
- * r->sent, r->received, r->duration_ms and r->gave_up describe the
- * session afterwards, also after a failure.
+ * r->sent, r->received, r->duration_ms, r->gave_up, r->status and
+ * r->obs describe the session afterwards, also after a failure.
+ * ro->obs's options tap the engine only where they need the bytes (see
+ * observe.h); --progress runs from a timer on the session's loop.
  * --send-only reads and discards what the socket sends and ends at stdin's
  * EOF, closing only once the peer has acknowledged every byte (closing
  * over unread bytes would reset the connection and drop the rest);
@@ -114,16 +120,18 @@ int	relay_opt(struct relay_opts *ro, int id);
 
 /*
  * Once all options are read: --send-only and --recv-only exclude each
- * other, and --wait-stdin goes with neither.  Returns 0, or -1 with a
- * usage status.
+ * other, and --wait-stdin goes with neither; then the --hexdump FILE is
+ * opened (observe_open(): before any socket, for every session).
+ * Returns 0, or -1 with a usage status.
  */
-int	relay_opts_check(const struct relay_opts *ro, struct status *st);
+int	relay_opts_check(struct relay_opts *ro, struct status *st);
 
 /*
- * The last session in words, for -v: "12 bytes sent, 3 bytes received,
- * 0.021s".  Returns buf.
+ * The last session's lines: at -v why stdin was given up and "closed
+ * PEER: ..." (log_session_end()), then what ro->obs asked for (--stats,
+ * --sha256: observe_report()).
  */
-const char *relay_summary(const struct relay *r, char *buf, size_t size);
+void	relay_report(const struct relay *r, const char *peer);
 
 /* Why up was given up in the last session, in words, or NULL. */
 const char *relay_gave_up_reason(const struct relay *r);
