@@ -29,6 +29,9 @@ The cost of --progress, --stats and --sha256 on a file transfer.
   --size SIZE      the file, e.g. 2G, 512M (default 2G)
   --tmpdir DIR     where the file goes (default /dev/shm)
   --sockcat PATH   the binary (default ./src/sockcat, else next to bench/)
+  --only LIST      variants, comma-separated (default all): plain,
+                   progress,stats,sha256,sha256-send,sha256-recv,sha256sum,
+                   pv-nc (plain is always run: the others are compared to it)
   -o FILE          also write the summary to FILE
   -h, --help       this help
 EOF
@@ -40,6 +43,7 @@ TMPBASE=/dev/shm
 SOCKCAT=./src/sockcat
 [[ -x $SOCKCAT ]] || SOCKCAT=$here/../src/sockcat
 OUT=
+ONLY=
 while (($# > 0)); do
 	case $1 in
 	-n) RUNS=$2; shift 2 ;;
@@ -47,6 +51,7 @@ while (($# > 0)); do
 	--tmpdir) TMPBASE=$2; shift 2 ;;
 	--sockcat) SOCKCAT=$2; shift 2 ;;
 	-o) OUT=$2; shift 2 ;;
+	--only) ONLY=$2; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "$prog: unknown option '$1'; see '$prog --help'" >&2; exit 64 ;;
 	esac
@@ -108,6 +113,8 @@ run_variant() {
 	progress) copts=(--progress) ;;
 	stats) lopts=(--stats); copts=(--stats) ;;
 	sha256) lopts=(--sha256); copts=(--sha256) ;;
+	sha256-send) copts=(--sha256) ;;
+	sha256-recv) lopts=(--sha256) ;;
 	sha256sum) out=$WORK/received ;;
 	pv-nc) ;;
 	esac
@@ -175,11 +182,18 @@ echo "creating $SIZE in $WORK"
 head -c "$SIZE_B" /dev/urandom >"$FILE" || exit 1
 FILE_SHA=$(sha256sum "$FILE" | cut -d' ' -f1)
 
-VARIANTS=(plain progress stats sha256 sha256sum)
+VARIANTS=(plain progress stats sha256 sha256-send sha256-recv sha256sum)
 if command -v pv >/dev/null && command -v nc.openbsd >/dev/null; then
 	VARIANTS+=(pv-nc)
 else
 	echo "pv or nc.openbsd not installed: no 'pv | nc.openbsd' line"
+fi
+if [[ -n $ONLY ]]; then
+	wanted=(plain)
+	for v in "${VARIANTS[@]}"; do
+		[[ $v != plain && ,$ONLY, == *,$v,* ]] && wanted+=("$v")
+	done
+	VARIANTS=("${wanted[@]}")
 fi
 declare -A TIMES
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -193,10 +207,12 @@ for ((r = 1; r <= RUNS; r++)); do
 		fi
 	done
 	# One sha256sum on its own, for its throughput.
-	t0=$(now_us)
-	sha256sum "$FILE" >/dev/null
-	t1=$(now_us)
-	TIMES[sha256sum-alone]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e6 }') "
+	if [[ " ${VARIANTS[*]} " == *" sha256sum "* ]]; then
+		t0=$(now_us)
+		sha256sum "$FILE" >/dev/null
+		t1=$(now_us)
+		TIMES[sha256sum-alone]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e6 }') "
+	fi
 done
 
 # openssl speed: the 16384-byte column, in 1000s of bytes a second.
@@ -217,6 +233,8 @@ summary() {
 		progress) label="--progress (connect)" ;;
 		stats) label="--stats (both ends)" ;;
 		sha256) label="--sha256 (both ends)" ;;
+		sha256-send) label="--sha256 (connect only)" ;;
+		sha256-recv) label="--sha256 (listen only)" ;;
 		sha256sum) label="plain + sha256sum on each end" ;;
 		pv-nc) label="pv FILE | nc.openbsd -N" ;;
 		sha256sum-alone) label="sha256sum FILE alone" ;;
@@ -229,8 +247,15 @@ summary() {
 		t=$(printf '%s\n' ${TIMES[sha256]:-} | median)
 		awk -v o="$OSSL" -v t="$t" -v b="$SIZE_B" 'BEGIN {
 			printf "openssl speed -evp sha256 -bytes 16384: %.0f MB/s\n", o / 1e6
-			if (t != "-") printf "--sha256 transfer: %.0f MB/s = %.2f x openssl speed\n",
+			if (t != "-") printf "--sha256 (both ends) transfer: %.0f MB/s = %.2f x openssl speed\n",
 			    b / t / 1e6, (b / t) / o }'
+		for v in sha256-send sha256-recv; do
+			t=$(printf '%s\n' ${TIMES[$v]:-} | median)
+			[[ $t == - ]] && continue
+			awk -v o="$OSSL" -v t="$t" -v b="$SIZE_B" -v v="$v" 'BEGIN {
+				printf "--%s transfer: %.0f MB/s = %.2f x openssl speed\n",
+				    v, b / t / 1e6, (b / t) / o }'
+		done
 	fi
 }
 if [[ -n $OUT ]]; then

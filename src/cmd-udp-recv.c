@@ -90,7 +90,8 @@ struct udp_recv {
 	int			 njoin;
 	int64_t			 seen;		/* datagrams written */
 	uint64_t		 bytes;		/* their bytes */
-	int64_t			 first_ms, last_ms;	/* the first, last */
+	int64_t			 first_ms;	/* the first datagram */
+	int64_t			 last_ms;	/* the last one */
 	struct observe_opts	 obs;		/* -x, --stats, --sha256 */
 	struct observe		 ob;
 	char			 local[ADDR_STRLEN];

@@ -92,11 +92,11 @@ struct udp_send {
 	char			*rbuf;		/* -r: the answer */
 	struct observe_opts	 obs;		/* -x, --stats, ... */
 	struct observe		 ob;
-	uint64_t		 bsent;		/* bytes of the datagrams sent */
+	uint64_t		 bsent;		/* their bytes */
 	uint64_t		 nrecv, brecv;	/* -r: answers written */
 	int64_t			 start_ms;
 	struct rate		 rate;		/* --rate */
-	char			*crbuf;		/* -C: the datagram rewritten */
+	char			*crbuf;		/* -C: a datagram rewritten */
 	size_t			 crcap;
 	int			 nq;		/* datagrams queued */
 	struct mmsghdr		 msgs[SEND_BATCH];

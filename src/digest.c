@@ -16,7 +16,7 @@ struct digest {
 #ifdef HAVE_TLS
 	EVP_MD_CTX	*ctx;
 #endif
-	struct sha256	 sha;		/* without TLS, or if EVP failed */
+	struct sha256	 sha;		/* no TLS, or EVP failed */
 	int		 builtin;
 	uint64_t	 bytes;
 	int		 fresh;		/* started, nothing final yet */

@@ -128,7 +128,8 @@ hexdump_chunk(struct hexdump *h, int d, const void *p, size_t n)
 		}
 		k = hexdump_line(buf + len + pre, h->mark[d], h->off[d], s, m);
 		if (json)
-			hexdump_event(h, d, h->off[d], buf + len + pre, k, s, m);
+			hexdump_event(h, d, h->off[d], buf + len + pre, k, s,
+			    m);
 		else
 			len += pre + k;
 		h->off[d] += m;

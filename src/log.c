@@ -22,8 +22,8 @@
 static const char	*log_cmd;
 static int		 log_lvl = LOG_NORMAL;
 static int		 log_fmt = LOG_FORMAT_TEXT;
-static int		 log_tty = -1;		/* stderr a terminal; -1: ask */
-static int		 log_shown;		/* a progress line is shown */
+static int		 log_tty = -1;	/* stderr a terminal; -1: ask */
+static int		 log_shown;	/* a progress line is shown */
 
 void
 log_set_command(const char *command)
@@ -308,7 +308,8 @@ log_text(int with_cmd, const char *msg)
 	int	n;
 
 	if (with_cmd && log_cmd != NULL)
-		n = snprintf(line, sizeof line, "sockcat: %s: %s", log_cmd, msg);
+		n = snprintf(line, sizeof line, "sockcat: %s: %s", log_cmd,
+		    msg);
 	else
 		n = snprintf(line, sizeof line, "sockcat: %s", msg);
 	if (n < 0)

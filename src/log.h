@@ -83,9 +83,9 @@ struct log_field {
 	uint64_t	 u;		/* LOG_T_UINT */
 };
 
-#define LOG_STR(k, v)	{ (k), LOG_T_STR, (v), 0, 0 }
-#define LOG_INT(k, v)	{ (k), LOG_T_INT, NULL, (int64_t)(v), 0 }
-#define LOG_UINT(k, v)	{ (k), LOG_T_UINT, NULL, 0, (uint64_t)(v) }
+#define LOG_STR(k, v)	{ .key = (k), .type = LOG_T_STR, .s = (v) }
+#define LOG_INT(k, v)	{ .key = (k), .type = LOG_T_INT, .i = (int64_t)(v) }
+#define LOG_UINT(k, v)	{ .key = (k), .type = LOG_T_UINT, .u = (uint64_t)(v) }
 /* The fields of one log_event() call: an array and its length. */
 #define LOG_FIELDS(...) (const struct log_field[]){ __VA_ARGS__ }, \
 	(sizeof((const struct log_field[]){ __VA_ARGS__ }) / \
@@ -107,8 +107,8 @@ void	log_event(int level, const char *event, const struct log_field *f,
  * S.MMMs" (event "closed" with peer, bytes_sent, bytes_received,
  * duration_ms and status, the session's exit status).
  */
-void	log_session_end(const char *peer, const char *gave_up, uint64_t sent,
-	    uint64_t received, int64_t duration_ms, int status);
+void	log_session_end(const char *peer, const char *gave_up,
+	    uint64_t sent, uint64_t received, int64_t duration_ms, int status);
 
 /* At -v: "listening on LOCAL" (event "listening", local). */
 void	log_listening(const char *local);

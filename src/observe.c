@@ -189,12 +189,13 @@ observe_human(double bytes, char *buf, size_t size)
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB",
 	    "PiB" };
-	int	u = -1;
+	int	u = 0;
 
-	if (bytes < 1024) {
+	if (!(bytes >= 1024)) {
 		snprintf(buf, size, "%.0f B", bytes);
 		return buf;
 	}
+	bytes /= 1024;
 	while (bytes >= 1024 && u < 4) {
 		bytes /= 1024;
 		u++;
@@ -260,17 +261,16 @@ observe_progress_line(struct observe *ob, int64_t now,
 	f[n++] = (struct log_field)LOG_UINT("rate_bps", (uint64_t)bps);
 	f[n++] = (struct log_field)LOG_INT("elapsed_ms", elapsed);
 	if (ob->total > 0 && len > 0 && (size_t)len < sizeof line) {
-		uint64_t	done = c->in[0] < (uint64_t)ob->total ?
-				    c->in[0] : (uint64_t)ob->total;
-		int		pct = (int)(done * 100 / (uint64_t)ob->total);
+		uint64_t	total = (uint64_t)ob->total;
+		uint64_t	done = c->in[0] < total ? c->in[0] : total;
+		int		pct = (int)(done * 100 / total);
+		int64_t		eta;
 
 		f[n++] = (struct log_field)LOG_INT("percent", pct);
 		len += snprintf(line + len, sizeof line - (size_t)len,
 		    ", %d%%", pct);
 		if (inps >= 1 && len > 0 && (size_t)len < sizeof line) {
-			int64_t	eta = (int64_t)((double)((uint64_t)ob->total -
-				    done) * 1000 / inps);
-
+			eta = (int64_t)((double)(total - done) * 1000 / inps);
 			f[n++] = (struct log_field)LOG_INT("eta_ms", eta);
 			snprintf(line + len, sizeof line - (size_t)len,
 			    ", %s left", observe_clock(eta + 999, left,
