@@ -39,8 +39,9 @@
  * no more than its tokens allow (a seqpacket message is read whole and
  * paid for after).  A tapped direction moves its bytes through its
  * read/write buffer (and, with rewrite, a second buffer of
- * PAIR_REWRITE_GROWTH times its size: a read is made only when both are
- * empty, so backpressure holds); the other direction keeps its own path.
+ * PAIR_REWRITE_GROWTH times its size for what is written: the next read
+ * waits until all of it is, so backpressure holds and nothing grows); the
+ * other direction keeps its own path.
  * The counts need no tap: sendfile and splice are counted as they move.
  *
  * Nothing here prints or exits: the owner learns the outcome from its

@@ -298,6 +298,8 @@ EOF
 @test "observe: --stats and --progress keep the zero-copy paths; -x and -C leave only their direction" {
 	command -v strace >/dev/null || skip "strace is not installed"
 	local f=$BATS_FILE_TMPDIR/d1M
+	# LeakSanitizer cannot run under ptrace (a sanitizer build).
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 	serve L /dev/null
 	run -0 strace -f -qq -e trace=sendfile -o "$SC_TMP/st1" \
 	    "$SOCKCAT" connect --stats --progress 127.0.0.1 "$PORT" <"$f"
