@@ -39,8 +39,15 @@ set -l __sockcat_listen \
     '- client-ca PATH require client certificates signed by these CAs' \
     '- alpn LIST application protocols accepted, comma-separated' \
     '- tls-min VERSION lowest TLS version, 1.2 or 1.3' \
+    'x hexdump =FILE dump what moves in hex and ASCII (stderr, or FILE)' \
+    '- stats - at the end of each session, bytes, duration, rate' \
+    '- progress - a live progress line on stderr' \
+    '- sha256 - at the end, the SHA-256 of what was sent and received' \
+    'C crlf - send each LF as CRLF' \
+    '- rate RATE at most RATE bytes a second each way' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_connect \
@@ -70,8 +77,15 @@ set -l __sockcat_connect \
     '- cert PATH client certificate (chain) to present, PEM' \
     '- key PATH private key of --cert, PEM' \
     '- tls-min VERSION lowest TLS version, 1.2 or 1.3' \
+    'x hexdump =FILE dump what moves in hex and ASCII (stderr, or FILE)' \
+    '- stats - at the end of each session, bytes, duration, rate' \
+    '- progress - a live progress line on stderr' \
+    '- sha256 - at the end, the SHA-256 of what was sent and received' \
+    'C crlf - send each LF as CRLF' \
+    '- rate RATE at most RATE bytes a second each way' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_udp_send \
@@ -89,8 +103,14 @@ set -l __sockcat_udp_send \
     '- ttl N unicast TTL and multicast hops' \
     '- rcvbuf N SO_RCVBUF in bytes' \
     '- sndbuf N SO_SNDBUF in bytes' \
+    'x hexdump =FILE dump each datagram in hex and ASCII (stderr, or FILE)' \
+    '- stats - at the end, datagrams, bytes, duration, rate' \
+    '- sha256 - at the end, the SHA-256 of what was sent and received' \
+    'C crlf - send each LF as CRLF' \
+    '- rate RATE at most RATE bytes of datagrams a second' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_udp_recv \
@@ -108,8 +128,12 @@ set -l __sockcat_udp_recv \
     '- no-reuseaddr - do not set SO_REUSEADDR (the default)' \
     '- reuseport - set SO_REUSEPORT' \
     '- rcvbuf N SO_RCVBUF in bytes' \
+    'x hexdump =FILE dump each datagram in hex and ASCII (stderr, or FILE)' \
+    '- stats - at the end, datagrams, bytes, duration, rate' \
+    '- sha256 - at the end, the SHA-256 of what was received' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_echo \
@@ -133,6 +157,7 @@ set -l __sockcat_echo \
     '- sndbuf N SO_SNDBUF in bytes' \
     'v verbose - log each connection' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_forward \
@@ -169,8 +194,12 @@ set -l __sockcat_forward \
     '- insecure - do not verify the target' \
     '- alpn LIST application protocols' \
     '- tls-min VERSION lowest TLS version (1.2 or 1.3)' \
+    'x hexdump =FILE dump what moves, each line naming its pair' \
+    '- stats - at the end of each pair, bytes, duration, rate' \
+    '- rate RATE at most RATE bytes a second each way, per pair' \
     'v verbose - log each pair' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_scan \
@@ -184,6 +213,7 @@ set -l __sockcat_scan \
     'u udp - probe UDP ports' \
     'v verbose - also print closed and filtered ports' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_wait \
@@ -196,6 +226,7 @@ set -l __sockcat_wait \
     '- interval DUR the longest pause between attempts' \
     'v verbose - log every attempt' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 set -l __sockcat_ping \
@@ -209,6 +240,7 @@ set -l __sockcat_ping \
     '- size N bytes of payload' \
     'v verbose - say which socket is used' \
     'q quiet - print nothing but fatal errors' \
+    '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
 # The command: the first word after "sockcat" that is not an option.
@@ -260,6 +292,9 @@ for cmd in listen connect udp-send udp-recv echo forward scan wait ping
                 set -a args -r -F
             case '=*'
                 # An optional value after '=': nothing to complete.
+            case '*|*'
+                # A choice (text|json): its words.
+                set -a args -x -a (string replace -a '|' ' ' -- $f[3])
             case '*'
                 set -a args -x
         end

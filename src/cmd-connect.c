@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "dial.h"
 #include "log.h"
+#include "observe.h"
 #include "opt.h"
 #include "relay.h"
 #include "sig.h"
@@ -52,8 +53,10 @@ static const struct opt_row connect_rows[] = {
 	OPT_ROW_CERT,
 	OPT_ROW_KEY,
 	OPT_ROW_TLS_MIN,
+	OBSERVE_ROWS_RELAY,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 
@@ -67,6 +70,8 @@ connect_opt(void *ctx, int id, const char *arg, struct status *st)
 		return 0;
 	r = tls_opt(&a->tls, id, arg, st);
 	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if ((r = observe_opt(&a->ro.obs, id, arg, st)) != 0)
 		return r < 0 ? -1 : 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
 }
@@ -151,7 +156,7 @@ connect_run(const struct sock_opts *o, const char *host,
 {
 	struct relay	 r;
 	struct tlslayer	*t = NULL;
-	char		 name[ADDR_STRLEN], sum[128];
+	char		 name[ADDR_STRLEN];
 	int64_t		 deadline;
 	int		 fd, rc;
 
@@ -169,7 +174,7 @@ connect_run(const struct sock_opts *o, const char *host,
 		snprintf(name, sizeof name, "%s", o->unix_path);
 	else
 		sock_peer_str(fd, name, sizeof name);
-	log_info(LOG_VERBOSE, "connected to %s", name);
+	log_connected(name);
 	if (ctx != NULL && (t = connect_tls(ctx, fd, o->unix_path != NULL ?
 	    NULL : host, name, deadline, ro, st)) == NULL) {
 		close(fd);
@@ -178,8 +183,7 @@ connect_run(const struct sock_opts *o, const char *host,
 	}
 	ro->peer = name;
 	rc = relay_run(&r, fd, ro, st);
-	log_session_end(name, relay_gave_up_reason(&r),
-	    relay_summary(&r, sum, sizeof sum));
+	relay_report(&r, name);
 	ro->peer = NULL;		/* name is about to go out of scope */
 	ro->layer = NULL;
 	ro->layer_ctx = NULL;

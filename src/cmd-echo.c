@@ -66,6 +66,7 @@ static const struct opt_row echo_rows[] = {
 	OPT_ROW_SNDBUF,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 
@@ -239,7 +240,12 @@ echo_conn_close(struct echo *e, struct echo_conn *c, const char *why)
 	loop_del(e->loop, c->fd);
 	close(c->fd);
 	echo_list_unlink(e, c);
-	log_info(LOG_VERBOSE, "closed %s%s%s%s: %llu bytes in, %llu bytes out",
+	log_event(LOG_VERBOSE, "closed", LOG_FIELDS(
+	    LOG_STR("peer", c->peer),
+	    LOG_STR("why", why),
+	    LOG_UINT("bytes_received", c->nin),
+	    LOG_UINT("bytes_sent", c->nout)),
+	    "closed %s%s%s%s: %llu bytes in, %llu bytes out",
 	    c->peer != NULL ? c->peer : "connection",
 	    why != NULL ? " (" : "", why != NULL ? why : "",
 	    why != NULL ? ")" : "", (unsigned long long)c->nin,
@@ -487,7 +493,7 @@ echo_conn_new(void *arg, int fd, const struct sockaddr_storage *peer,
 		accept_closed(&e->acc);
 		return;
 	}
-	log_info(LOG_VERBOSE, "connection from %s", name);
+	log_accepted(LOG_VERBOSE, name);
 	c->last = loop_now(e->loop);
 	echo_list_append(e, c);
 	e->accepted++;
@@ -659,8 +665,7 @@ echo_setup(struct echo *e, struct status *st)
 	} else if (accept_start(&e->acc, e->loop, e->lis.fd, e->max_conns,
 	    1, echo_conn_new, echo_accept_event, e, st) < 0)
 		return -1;
-	log_info(LOG_VERBOSE, "listening on %s",
-	    sock_local_str(e->lis.fd, name, sizeof name));
+	log_listening(sock_local_str(e->lis.fd, name, sizeof name));
 	return 0;
 }
 

@@ -25,6 +25,7 @@
 #include "dial.h"
 #include "log.h"
 #include "loop.h"
+#include "observe.h"
 #include "opt.h"
 #include "pair.h"
 #include "parse.h"
@@ -87,8 +88,15 @@ static const struct opt_row forward_rows[] = {
 	OPT_ROW_INSECURE,
 	OPT_ROW_ALPN,
 	OPT_ROW_TLS_MIN,
+	OBSERVE_ROW_HEXDUMP_TEXT("dump what moves in hex and ASCII to stderr, "
+	    "or to FILE, each line naming its pair"),
+	OBSERVE_ROW_STATS_TEXT("at the end of each pair: bytes each way, "
+	    "duration, rate"),
+	OBSERVE_ROW_RATE_TEXT("at most RATE bytes a second each way, per "
+	    "pair (k/M/G suffixes)"),
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 
@@ -102,6 +110,7 @@ struct fwd_conn {
 	struct dial	*dial;
 	struct pair	*pair;
 	struct tlslayer	*ctls, *ttls;	/* --tls, --to-tls */
+	struct observe	*ob;		/* -x, --stats, --rate; or NULL */
 	char		 cname[ADDR_STRLEN];
 	char		 tname[ADDR_STRLEN];
 };
@@ -117,6 +126,9 @@ struct fwd_peer {
 	int			 fd;
 	int64_t			 last;
 	uint64_t		 up, down;	/* datagrams each way */
+	uint64_t		 bup, bdown;	/* their bytes */
+	int64_t			 born;
+	struct observe		*ob;		/* -x, --stats; or NULL */
 };
 
 struct fwd {
@@ -146,6 +158,7 @@ struct fwd {
 	struct addrinfo		*res;		/* the target, resolved once */
 	struct addrinfo		*src;		/* -s/--source-port, or NULL */
 	struct loop_timer	 expire;
+	struct observe_opts	 obs;		/* -x, --stats, --rate */
 };
 
 static int
@@ -185,6 +198,8 @@ forward_opt(void *ctx, int id, const char *arg, struct status *st)
 		return parse_count("--count", arg, 1, INT64_MAX, &f->count,
 		    st);
 	default:
+		if ((r = observe_opt(&f->obs, id, arg, st)) != 0)
+			return r < 0 ? -1 : 0;
 		return status_set(st, SC_EX_SOFTWARE, "option %d not handled",
 		    id);
 	}
@@ -230,9 +245,10 @@ forward_sides(struct fwd *f, int argc, char **argv, int first,
 			return status_usage(st, "unexpected argument '%.64s'",
 			    argv[first]);
 	}
-	if (f->udp && (f->max_conns >= 0 || f->count >= 0))
+	if (f->udp && (f->max_conns >= 0 || f->count >= 0 || f->obs.rate > 0))
 		return status_usage(st, "%s does not go with --udp",
-		    f->max_conns >= 0 ? "--max-conns" : "--count");
+		    f->max_conns >= 0 ? "--max-conns" : f->count >= 0 ?
+		    "--count" : "--rate");
 	*to = *lo;
 	to->unix_path = f->to_unix;
 	to->port_set = 0;
@@ -369,6 +385,9 @@ forward_conn_free(struct fwd_conn *c, int reset)
 	close(c->cfd);
 	if (c->tfd >= 0)
 		close(c->tfd);
+	if (c->ob != NULL)
+		observe_free(c->ob);
+	free(c->ob);
 	free(c);
 	f->closed++;
 	accept_closed(&f->acc);
@@ -388,7 +407,14 @@ forward_pair_done(struct pair *p, void *arg, const struct status *st)
 	    log_level() < LOG_VERBOSE)
 		log_warn("%s -> %s", c->cname, st->msg);
 	if (log_level() >= LOG_VERBOSE)
-		log_info(LOG_VERBOSE, "closed %s -> %s%s%s%s: %llu bytes up, "
+		log_event(LOG_VERBOSE, "closed", LOG_FIELDS(
+		    LOG_STR("peer", c->cname),
+		    LOG_STR("target", c->tname),
+		    LOG_UINT("bytes_up", n->out[0]),
+		    LOG_UINT("bytes_down", n->out[1]),
+		    LOG_INT("duration_ms", ms),
+		    LOG_INT("status", st->code)),
+		    "closed %s -> %s%s%s%s: %llu bytes up, "
 		    "%llu bytes down, %lld.%03llds", c->cname, c->tname,
 		    st->code != SC_EX_OK ? " (" : "",
 		    st->code != SC_EX_OK ? st->msg : "",
@@ -396,6 +422,13 @@ forward_pair_done(struct pair *p, void *arg, const struct status *st)
 		    (unsigned long long)n->out[0],
 		    (unsigned long long)n->out[1], (long long)(ms / 1000),
 		    (long long)(ms % 1000));
+	if (c->ob != NULL) {
+		struct observe_counts	oc = { { n->out[0], n->out[1] }, 0,
+					    { 0, 0 }, ms };
+
+		observe_end(c->ob);
+		observe_report(c->ob, c->ob->name, &oc);
+	}
 	/* The engine has reset the other side of a reset already. */
 	forward_conn_free(c, 0);
 }
@@ -439,6 +472,26 @@ forward_tls_layers(struct fwd_conn *c, struct pair_end_spec *e,
 	return 0;
 }
 
+/*
+ * -x, --stats, --rate: the pair's observer and its taps, named
+ * "CLIENT -> TARGET" in hexdump and stats lines.
+ */
+static int
+forward_observe(struct fwd_conn *c, struct pair_opts *po, struct status *st)
+{
+	char	name[OBSERVE_NAME_MAX];
+
+	if (!observe_wanted(&c->f->obs))
+		return 0;
+	if ((c->ob = calloc(1, sizeof *c->ob)) == NULL)
+		return status_errno(st, ENOMEM, SC_EX_SOFTWARE, "observe");
+	snprintf(name, sizeof name, "%s -> %s", c->cname, c->tname);
+	if (observe_begin(c->ob, &c->f->obs, OBSERVE_PAIR, name, st) < 0)
+		return -1;
+	observe_taps(c->ob, po->tap);
+	return 0;
+}
+
 /* The target answered, or could not be reached. */
 static void
 forward_dialed(void *arg, int fd, const struct status *dst)
@@ -462,9 +515,17 @@ forward_dialed(void *arg, int fd, const struct status *dst)
 		snprintf(c->tname, sizeof c->tname, "%s", f->target);
 	else
 		sock_peer_str(fd, c->tname, sizeof c->tname);
-	log_info(LOG_VERBOSE, "%s -> %s", c->cname, c->tname);
+	log_event(LOG_VERBOSE, "connected", LOG_FIELDS(
+	    LOG_STR("peer", c->cname),
+	    LOG_STR("target", c->tname)),
+	    "%s -> %s", c->cname, c->tname);
 	memset(e, 0, sizeof e);
 	memset(&po, 0, sizeof po);
+	if (forward_observe(c, &po, &st) < 0) {
+		log_warn("%s -> %s: %s", c->cname, c->tname, st.msg);
+		forward_conn_free(c, 1);
+		return;
+	}
 	e[0].rfd = e[0].wfd = c->cfd;
 	e[0].flags = PAIR_SOCKET | PAIR_NONBLOCK;
 	e[0].rname = e[0].wname = c->cname;
@@ -518,7 +579,7 @@ forward_conn_new(void *arg, int fd, const struct sockaddr_storage *peer,
 	else
 		addr_format((const struct sockaddr *)peer, peerlen, c->cname,
 		    sizeof c->cname);
-	log_info(LOG_DEBUG, "connection from %s", c->cname);
+	log_accepted(LOG_DEBUG, c->cname);
 	f->accepted++;
 	if (f->count >= 0 && f->accepted >= f->count)
 		accept_stop(&f->acc);
@@ -634,10 +695,24 @@ forward_peer_free(struct fwd *f, struct fwd_peer *u, const char *why)
 		}
 	forward_peer_unlist(f, u);
 	if (log_level() >= LOG_VERBOSE)
-		log_info(LOG_VERBOSE, "forgot %s (%s): %llu datagrams up, %llu "
-		    "down", addr_format((struct sockaddr *)&u->addr,
-		    u->addrlen, name, sizeof name), why,
+		log_event(LOG_VERBOSE, "closed", LOG_FIELDS(
+		    LOG_STR("peer", addr_format((struct sockaddr *)&u->addr,
+		    u->addrlen, name, sizeof name)),
+		    LOG_STR("why", why),
+		    LOG_UINT("datagrams_up", u->up),
+		    LOG_UINT("datagrams_down", u->down)),
+		    "forgot %s (%s): %llu datagrams up, %llu down", name, why,
 		    (unsigned long long)u->up, (unsigned long long)u->down);
+	if (u->ob != NULL) {
+		struct observe_counts	oc = { { u->bup, u->bdown }, 1,
+					    { u->up, u->down },
+					    loop_now(f->loop) - u->born };
+
+		observe_end(u->ob);
+		observe_report(u->ob, u->ob->name, &oc);
+		observe_free(u->ob);
+		free(u->ob);
+	}
 	loop_del(f->loop, u->fd);
 	close(u->fd);
 	free(u);
@@ -666,6 +741,9 @@ forward_peer_cb(struct loop *l, int fd, int mask, void *arg)
 		d = loop_dgrams_at(f->dg, i);
 		d->peer = u->addr;
 		d->peerlen = u->addrlen;
+		u->bdown += d->len;
+		if (u->ob != NULL)
+			observe_data(u->ob, 1, d->data, d->len);
 	}
 	u->down += (uint64_t)loop_dgram_send(f->lis.fd, f->dg, n);
 	u->last = loop_now(f->loop);
@@ -692,6 +770,24 @@ forward_peer_bind(struct fwd *f, int fd, struct status *st)
 	    0)
 		return status_errno(st, errno, SC_EX_OSERR, "--source");
 	return 0;
+}
+
+/* -x, --stats of a datagram client: "CLIENT -> TARGET" (best effort). */
+static void
+forward_peer_observe(struct fwd *f, struct fwd_peer *u, const char *client)
+{
+	char		name[OBSERVE_NAME_MAX];
+	struct status	st;
+
+	if (!observe_wanted(&f->obs) || (u->ob = calloc(1, sizeof *u->ob)) ==
+	    NULL)
+		return;
+	snprintf(name, sizeof name, "%s -> %s", client, f->target);
+	if (observe_begin(u->ob, &f->obs, OBSERVE_PAIR, name, &st) < 0) {
+		observe_free(u->ob);
+		free(u->ob);
+		u->ob = NULL;
+	}
 }
 
 /* A new client address: its own socket, connected to the target. */
@@ -729,13 +825,18 @@ forward_peer_new(struct fwd *f, const struct sockaddr_storage *a,
 	}
 	u->f = f;
 	u->fd = fd;
+	u->born = loop_now(f->loop);
 	memcpy(&u->addr, a, len);
 	u->addrlen = len;
 	u->hnext = f->buckets[h];
 	f->buckets[h] = u;
 	forward_peer_list(f, u);
-	log_info(LOG_VERBOSE, "%s -> %s", addr_format((const struct sockaddr *)
-	    a, len, name, sizeof name), f->target);
+	addr_format((const struct sockaddr *)a, len, name, sizeof name);
+	log_event(LOG_VERBOSE, "connected", LOG_FIELDS(
+	    LOG_STR("peer", name),
+	    LOG_STR("target", f->target)),
+	    "%s -> %s", name, f->target);
+	forward_peer_observe(f, u, name);
 	return u;
 }
 
@@ -760,8 +861,12 @@ forward_udp_cb(struct loop *l, int fd, int mask, void *arg)
 		    d->peerlen)) == NULL)
 			continue;
 		/* A full socket drops the datagram, as the network may. */
-		if (send(u->fd, d->data, d->len, MSG_DONTWAIT) >= 0)
+		if (send(u->fd, d->data, d->len, MSG_DONTWAIT) >= 0) {
 			u->up++;
+			u->bup += d->len;
+			if (u->ob != NULL)
+				observe_data(u->ob, 0, d->data, d->len);
+		}
 		u->last = loop_now(f->loop);
 		forward_peer_unlist(f, u);
 		forward_peer_list(f, u);
@@ -847,8 +952,7 @@ forward_setup(struct fwd *f, struct status *st)
 	} else if (accept_start(&f->acc, f->loop, f->lis.fd, f->max_conns, 0,
 	    forward_conn_new, forward_accept_event, f, st) < 0)
 		return -1;
-	log_info(LOG_VERBOSE, "listening on %s",
-	    f->lis.family == AF_UNIX && f->lo.unix_path != NULL ?
+	log_listening(f->lis.family == AF_UNIX && f->lo.unix_path != NULL ?
 	    f->lo.unix_path : sock_local_str(f->lis.fd, name, sizeof name));
 	log_info(LOG_VERBOSE, "forwarding to %s", f->target);
 	return 0;
@@ -860,7 +964,9 @@ forward_cleanup(struct fwd *f)
 	struct fwd_conn	*c, *cnext;
 	struct fwd_peer	*u, *unext;
 
-	/* Pairs cut short by a stop signal are reset, not ended. */
+	/* Pairs cut short by a stop signal are reset, not ended.  (The next
+	   is read before each is freed: the analyzer cannot tell that the
+	   free takes it off the list.) */
 	for (c = f->conns; c != NULL; c = cnext) {
 		cnext = c->next;
 		forward_conn_free(c, 1);
@@ -914,7 +1020,8 @@ forward_main(const struct sc_cmd *cmd, int argc, char **argv)
 		return SC_EX_OK;
 	}
 	if (first < 0 || forward_sides(f, argc, argv, first, &st) < 0 ||
-	    forward_tls_split(f, &st) < 0 || forward_setup(f, &st) < 0) {
+	    forward_tls_split(f, &st) < 0 || observe_open(&f->obs, &st) < 0 ||
+	    forward_setup(f, &st) < 0) {
 		rc = log_status(&st);
 		forward_cleanup(f);
 		free(f);

@@ -10,6 +10,7 @@
 #include "addr.h"
 #include "cmd.h"
 #include "log.h"
+#include "observe.h"
 #include "opt.h"
 #include "relay.h"
 #include "sig.h"
@@ -56,8 +57,10 @@ static const struct opt_row listen_rows[] = {
 	OPT_ROW_CLIENT_CA,
 	OPT_ROW_ALPN,
 	OPT_ROW_TLS_MIN,
+	OBSERVE_ROWS_RELAY,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 
@@ -75,6 +78,8 @@ listen_opt(void *ctx, int id, const char *arg, struct status *st)
 		return 0;
 	r = tls_opt(&a->tls, id, arg, st);
 	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if ((r = observe_opt(&a->ro.obs, id, arg, st)) != 0)
 		return r < 0 ? -1 : 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
 }
@@ -104,14 +109,14 @@ listen_session(struct sock_listener *l, const struct sock_opts *o,
 	struct sockaddr_storage	 peer;
 	socklen_t		 len;
 	struct tlslayer		*t = NULL;
-	char			 name[ADDR_STRLEN], sum[128];
+	char			 name[ADDR_STRLEN];
 	int			 fd, rc;
 
 	fd = sock_accept(l, o, o->timeout_ms, &peer, &len, st);
 	if (fd < 0)
 		return -1;
 	addr_format((struct sockaddr *)&peer, len, name, sizeof name);
-	log_info(LOG_VERBOSE, "connection from %s", name);
+	log_accepted(LOG_VERBOSE, name);
 	if (!a->keep)
 		sock_listener_close(l);
 	/* Unix clients are mostly unnamed: messages name our path. */
@@ -132,8 +137,7 @@ listen_session(struct sock_listener *l, const struct sock_opts *o,
 		a->ro.hs_ms = TLSLAYER_HANDSHAKE_MS;
 	}
 	rc = relay_run(r, fd, &a->ro, st);
-	log_session_end(name, relay_gave_up_reason(r),
-	    relay_summary(r, sum, sizeof sum));
+	relay_report(r, name);
 	a->ro.peer = NULL;		/* name is about to go out of scope */
 	a->ro.layer = NULL;
 	a->ro.layer_ctx = NULL;
@@ -167,8 +171,7 @@ listen_serve(const struct sock_opts *o, struct listen_args *a,
 		sock_listener_close(&l);
 		return -1;
 	}
-	log_info(LOG_VERBOSE, "listening on %s",
-	    sock_local_str(l.fd, name, sizeof name));
+	log_listening(sock_local_str(l.fd, name, sizeof name));
 	do {
 		rc = listen_session(&l, o, a, &r, st);
 		/* With -k a failed session is a warning: serve the next. */

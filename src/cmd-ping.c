@@ -56,6 +56,7 @@ static const struct opt_row ping_rows[] = {
 	  "N bytes of payload (default 56)" },
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 

@@ -67,6 +67,7 @@ static const struct opt_row scan_rows[] = {
 	  "probe UDP ports (closed, open, or open|filtered when silent)" },
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 

@@ -27,6 +27,7 @@
 #include "addr.h"
 #include "cmd.h"
 #include "log.h"
+#include "observe.h"
 #include "opt.h"
 #include "parse.h"
 #include "sig.h"
@@ -64,8 +65,13 @@ static const struct opt_row udp_recv_rows[] = {
 	OPT_ROW_NO_REUSEADDR,
 	OPT_ROW_REUSEPORT,
 	OPT_ROW_RCVBUF,
+	OBSERVE_ROW_HEXDUMP,
+	OBSERVE_ROW_STATS_TEXT("at the end: datagrams and bytes received, "
+	    "duration, rate"),
+	OBSERVE_ROW_SHA256,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 
@@ -83,6 +89,12 @@ struct udp_recv {
 	struct udp_recv_join	 join[RECV_JOIN_MAX];
 	int			 njoin;
 	int64_t			 seen;		/* datagrams written */
+	uint64_t		 bytes;		/* their bytes */
+	int64_t			 first_ms;	/* the first datagram */
+	int64_t			 last_ms;	/* the last one */
+	struct observe_opts	 obs;		/* -x, --stats, --sha256 */
+	struct observe		 ob;
+	char			 local[ADDR_STRLEN];
 	size_t			 slot;		/* bytes per receive slot */
 	char			*bufs;		/* RECV_BATCH slots */
 	struct mmsghdr		 msgs[RECV_BATCH];
@@ -148,6 +160,7 @@ static int
 udp_recv_opt(void *ctx, int id, const char *arg, struct status *st)
 {
 	struct udp_recv	*u = ctx;
+	int		 rc;
 
 	switch (id) {
 	case 'c':
@@ -159,6 +172,8 @@ udp_recv_opt(void *ctx, int id, const char *arg, struct status *st)
 	case OPT_JOIN:
 		return udp_recv_parse_join(u, arg, st);
 	default:
+		if ((rc = observe_opt(&u->obs, id, arg, st)) != 0)
+			return rc < 0 ? -1 : 0;
 		return status_set(st, SC_EX_SOFTWARE, "option %d not handled",
 		    id);
 	}
@@ -189,7 +204,6 @@ static int
 udp_recv_setup(struct udp_recv *u, struct sock_listener *l,
     struct status *st)
 {
-	char	name[ADDR_STRLEN];
 	int	i;
 
 	/* A deep queue, so that a burst waits for us instead of dropping. */
@@ -207,8 +221,7 @@ udp_recv_setup(struct udp_recv *u, struct sock_listener *l,
 	if (u->o.timeout_ms >= 0 &&
 	    sock_set_rcvtimeo(l->fd, u->o.timeout_ms, st) < 0)
 		return -1;
-	log_info(LOG_VERBOSE, "listening on %s",
-	    sock_local_str(l->fd, name, sizeof name));
+	log_listening(sock_local_str(l->fd, u->local, sizeof u->local));
 	u->slot = l->family == AF_UNIX ? RECV_SLOT_UNIX : RECV_SLOT_IP;
 	u->bufs = malloc(u->slot * RECV_BATCH);
 	if (u->bufs == NULL)
@@ -267,6 +280,8 @@ udp_recv_output(struct udp_recv *u, int n, struct status *st)
 			    mh->msg_namelen, peer, sizeof peer);
 		log_info(LOG_VERBOSE, "datagram from %s: %zu bytes", peer,
 		    len);
+		observe_data(&u->ob, 1, u->iov[i].iov_base, len);
+		u->bytes += len;
 		if (u->from) {
 			out[k].iov_base = u->prefix[i];
 			out[k++].iov_len = (size_t)snprintf(u->prefix[i],
@@ -282,6 +297,11 @@ udp_recv_output(struct udp_recv *u, int n, struct status *st)
 			out[k].iov_base = (void *)(uintptr_t)"\n";
 			out[k++].iov_len = 1;
 		}
+	}
+	if (n > 0) {
+		u->last_ms = sock_now_ms();
+		if (u->seen == 0)
+			u->first_ms = u->last_ms;
 	}
 	if (k > 0 && udp_recv_writev(out, k) < 0) {
 		if (errno == EINTR)
@@ -362,6 +382,21 @@ udp_recv_loop(struct udp_recv *u, int fd, struct status *st)
 	return 0;
 }
 
+/* --stats and --sha256, whatever ended the run. */
+static void
+udp_recv_report(struct udp_recv *u)
+{
+	struct observe_counts	c;
+
+	memset(&c, 0, sizeof c);
+	c.dgram = 1;
+	c.dgrams[1] = (uint64_t)u->seen;
+	c.bytes[1] = u->bytes;
+	c.duration_ms = u->last_ms - u->first_ms;
+	observe_end(&u->ob);
+	observe_report(&u->ob, u->local, &c);
+}
+
 static int
 udp_recv_main(const struct sc_cmd *cmd, int argc, char **argv)
 {
@@ -385,8 +420,13 @@ udp_recv_main(const struct sc_cmd *cmd, int argc, char **argv)
 	}
 	if (first >= 0 && opt_listener_operands(&u->o, argc, argv, first,
 	    &st) == 0 && udp_recv_check(u, &st) == 0 &&
-	    udp_recv_setup(u, &l, &st) == 0)
+	    observe_open(&u->obs, &st) == 0 &&
+	    observe_begin(&u->ob, &u->obs, OBSERVE_STREAM, NULL, &st) == 0 &&
+	    udp_recv_setup(u, &l, &st) == 0) {
 		udp_recv_loop(u, l.fd, &st);
+		udp_recv_report(u);
+	}
+	observe_free(&u->ob);
 	/* Also on SIGINT/SIGTERM: remove our socket file, then die by it. */
 	sock_listener_close(&l);
 	free(u->bufs);

@@ -22,8 +22,10 @@
 #include "addr.h"
 #include "cmd.h"
 #include "log.h"
+#include "observe.h"
 #include "opt.h"
 #include "parse.h"
+#include "rate.h"
 #include "sig.h"
 #include "sock.h"
 #include "status.h"
@@ -63,8 +65,16 @@ static const struct opt_row udp_send_rows[] = {
 	  "unicast TTL and multicast hops (1-255)" },
 	OPT_ROW_RCVBUF,
 	OPT_ROW_SNDBUF,
+	OBSERVE_ROW_HEXDUMP,
+	OBSERVE_ROW_STATS_TEXT("at the end: datagrams and bytes each way, "
+	    "duration, rate"),
+	OBSERVE_ROW_SHA256,
+	OBSERVE_ROW_CRLF,
+	OBSERVE_ROW_RATE_TEXT("at most RATE bytes of datagrams a second "
+	    "(k/M/G suffixes)"),
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 
@@ -80,6 +90,14 @@ struct udp_send {
 	int64_t			 last_ms;	/* when the last one left */
 	char			 peer[ADDR_STRLEN];
 	char			*rbuf;		/* -r: the answer */
+	struct observe_opts	 obs;		/* -x, --stats, ... */
+	struct observe		 ob;
+	uint64_t		 bsent;		/* their bytes */
+	uint64_t		 nrecv, brecv;	/* -r: answers written */
+	int64_t			 start_ms;
+	struct rate		 rate;		/* --rate */
+	char			*crbuf;		/* -C: a datagram rewritten */
+	size_t			 crcap;
 	int			 nq;		/* datagrams queued */
 	struct mmsghdr		 msgs[SEND_BATCH];
 	struct iovec		 iov[SEND_BATCH];
@@ -90,6 +108,7 @@ udp_send_opt(void *ctx, int id, const char *arg, struct status *st)
 {
 	struct udp_send	*u = ctx;
 	int64_t		 v;
+	int		 rc;
 
 	switch (id) {
 	case 'r':
@@ -114,6 +133,8 @@ udp_send_opt(void *ctx, int id, const char *arg, struct status *st)
 		u->o.ttl = (int)v;
 		return 0;
 	default:
+		if ((rc = observe_opt(&u->obs, id, arg, st)) != 0)
+			return rc < 0 ? -1 : 0;
 		return status_set(st, SC_EX_SOFTWARE, "option %d not handled",
 		    id);
 	}
@@ -173,6 +194,18 @@ udp_send_error(struct udp_send *u, int err, int64_t n, size_t len,
 	return status_errno(st, err, SC_EX_FAIL, u->peer);
 }
 
+/* -x, --sha256, --stats: datagrams off..off+n-1 of the queue went out. */
+static void
+udp_send_seen(struct udp_send *u, int off, int n)
+{
+	int	i;
+
+	for (i = off; i < off + n; i++) {
+		u->bsent += u->iov[i].iov_len;
+		observe_data(&u->ob, 0, u->iov[i].iov_base, u->iov[i].iov_len);
+	}
+}
+
 /* Send the queued datagrams, as few sendmmsg calls as the kernel allows. */
 static int
 udp_send_flush(struct udp_send *u, struct status *st)
@@ -183,6 +216,7 @@ udp_send_flush(struct udp_send *u, struct status *st)
 		n = sendmmsg(u->fd, u->msgs + off, (unsigned int)(u->nq - off),
 		    0);
 		if (n > 0) {
+			udp_send_seen(u, off, n);
 			off += n;
 			u->sent += n;
 			continue;
@@ -247,6 +281,9 @@ udp_send_await(struct udp_send *u, struct status *st)
 			return status_set(st, SC_EX_FAIL, "%s: answer to %s "
 			    "%lld: %zd bytes: larger than the receive buffer",
 			    u->peer, u->unit, (long long)u->sent, n);
+		observe_data(&u->ob, 1, u->rbuf, (size_t)n);
+		u->nrecv++;
+		u->brecv += (size_t)n;
 		if (udp_send_write(STDOUT_FILENO, u->rbuf, (size_t)n) < 0)
 			return status_errno(st, errno, SC_EX_FAIL, "stdout");
 		return 0;
@@ -282,9 +319,41 @@ udp_send_discard(struct udp_send *u, struct status *st)
 	}
 }
 
+/* --rate: wait (sleeping, not spinning) until len bytes may go. */
+static void
+udp_send_throttle(struct udp_send *u, size_t len)
+{
+	int64_t	wait = 0;
+
+	while (rate_allow(&u->rate, sock_now_ms(), len, &wait) == 0)
+		if (poll(NULL, 0, (int)wait) < 0 && sig_pending())
+			sig_reraise();
+	rate_spend(&u->rate, len);
+}
+
+/* -C: the datagram with each LF as CRLF, in u->crbuf. */
+static const char *
+udp_send_crlf(struct udp_send *u, const char *data, size_t *len,
+    struct status *st)
+{
+	char	*nbuf;
+
+	if (u->crcap < 2 * *len + 1) {
+		nbuf = realloc(u->crbuf, 2 * *len + 1);
+		if (nbuf == NULL) {
+			status_errno(st, errno, SC_EX_OSERR, "realloc");
+			return NULL;
+		}
+		u->crbuf = nbuf;
+		u->crcap = 2 * *len + 1;
+	}
+	*len = observe_crlf(&u->ob, data, *len, u->crbuf);
+	return u->crbuf;
+}
+
 /*
- * One datagram.  Batched unless it must be paced or answered; data must
- * stay valid until the next flush.
+ * One datagram.  Batched unless it must be paced, answered or rewritten
+ * (-C: one rewrite buffer); data must stay valid until the next flush.
  */
 static int
 udp_send_one(struct udp_send *u, const char *data, size_t len,
@@ -293,19 +362,24 @@ udp_send_one(struct udp_send *u, const char *data, size_t len,
 	struct iovec	*iov = &u->iov[u->nq];
 	struct msghdr	*mh = &u->msgs[u->nq].msg_hdr;
 
+	if (u->obs.crlf && (data = udp_send_crlf(u, data, &len, st)) == NULL)
+		return -1;
 	iov->iov_base = (void *)(uintptr_t)data;
 	iov->iov_len = len;
 	memset(mh, 0, sizeof *mh);
 	mh->msg_iov = iov;
 	mh->msg_iovlen = 1;
 	u->nq++;
-	if (u->interval_ms < 0 && !u->reply) {
+	if (u->interval_ms < 0 && !u->reply && !u->obs.crlf &&
+	    u->obs.rate == 0) {
 		if (u->nq == SEND_BATCH)
 			return udp_send_flush(u, st);
 		return 0;
 	}
 	if (u->interval_ms >= 0)
 		udp_send_pace(u);
+	if (u->obs.rate > 0)
+		udp_send_throttle(u, len);
 	if (u->reply && udp_send_discard(u, st) < 0)
 		return -1;
 	if (udp_send_flush(u, st) < 0)
@@ -417,6 +491,23 @@ udp_send_pending(struct udp_send *u, struct status *st)
 	return 0;
 }
 
+/* --stats and --sha256, whatever the outcome. */
+static void
+udp_send_report(struct udp_send *u)
+{
+	struct observe_counts	c;
+
+	memset(&c, 0, sizeof c);
+	c.dgram = 1;
+	c.dgrams[0] = (uint64_t)u->sent;
+	c.bytes[0] = u->bsent;
+	c.dgrams[1] = u->nrecv;
+	c.bytes[1] = u->brecv;
+	c.duration_ms = sock_now_ms() - u->start_ms;
+	observe_end(&u->ob);
+	observe_report(&u->ob, u->peer, &c);
+}
+
 static int
 udp_send_run(struct udp_send *u, int argc, char **argv, int first,
     struct status *st)
@@ -439,6 +530,7 @@ udp_send_run(struct udp_send *u, int argc, char **argv, int first,
 		rc = udp_send_stdin(u, st);
 	if (rc == 0)
 		rc = udp_send_pending(u, st);
+	udp_send_report(u);
 	if (u->stale > 0)
 		log_info(LOG_VERBOSE, "sent %lld datagram%s to %s; dropped "
 		    "%lld late answer%s", (long long)u->sent,
@@ -448,6 +540,7 @@ udp_send_run(struct udp_send *u, int argc, char **argv, int first,
 		log_info(LOG_VERBOSE, "sent %lld datagram%s to %s",
 		    (long long)u->sent, u->sent == 1 ? "" : "s", u->peer);
 	free(u->rbuf);
+	free(u->crbuf);
 	return rc;
 }
 
@@ -476,7 +569,9 @@ udp_send_main(const struct sc_cmd *cmd, int argc, char **argv)
 		return SC_EX_OK;
 	}
 	if (first < 0 || opt_client_operands(&u->o, argc, argv, first, &host,
-	    &rest, &st) < 0 || udp_send_check(u, argc - rest, &st) < 0)
+	    &rest, &st) < 0 || udp_send_check(u, argc - rest, &st) < 0 ||
+	    observe_open(&u->obs, &st) < 0 ||
+	    observe_begin(&u->ob, &u->obs, OBSERVE_STREAM, NULL, &st) < 0)
 		goto out;
 	if (u->reply && u->o.timeout_ms < 0)
 		u->o.timeout_ms = SEND_REPLY_WAIT_MS;
@@ -484,12 +579,19 @@ udp_send_main(const struct sc_cmd *cmd, int argc, char **argv)
 	if (u->fd < 0)
 		goto out;
 	sock_peer_str(u->fd, u->peer, sizeof u->peer);
-	log_info(LOG_VERBOSE, "sending to %s from %s", u->peer,
-	    sock_local_str(u->fd, local, sizeof local));
+	sock_local_str(u->fd, local, sizeof local);
+	log_event(LOG_VERBOSE, "connected", LOG_FIELDS(
+	    LOG_STR("peer", u->peer),
+	    LOG_STR("local", local)),
+	    "sending to %s from %s", u->peer, local);
+	u->start_ms = sock_now_ms();
+	if (u->obs.rate > 0)
+		rate_init(&u->rate, u->obs.rate, u->start_ms);
 	udp_send_run(u, argc, argv, rest, &st);
 out:
 	if (u->fd >= 0)
 		close(u->fd);
+	observe_free(&u->ob);
 	free(u);
 	return log_status(&st);
 }

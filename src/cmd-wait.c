@@ -60,6 +60,7 @@ static const struct opt_row wait_rows[] = {
 	  "the longest pause between attempts (default 1s)" },
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
+	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
 };
 

@@ -154,7 +154,11 @@ opt_parse(const struct sc_cmd *cmd, int argc, char **argv,
 			opt_print_help(cmd, stdout);
 			return OPT_HELP;
 		}
+		/* Every message, also about an earlier option, in its format. */
+		if (c == OPT_LOG_FORMAT)
+			(void)log_format_parse(optarg, st);
 	}
+	status_clear(st);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (c == '?' || c == ':')
@@ -165,6 +169,11 @@ opt_parse(const struct sc_cmd *cmd, int argc, char **argv,
 			    "go after '=' (--keepalive=%.40s); a port after "
 			    "--keepalive needs -p", argv[optind],
 			    argv[optind]);
+		if (c == OPT_LOG_FORMAT) {
+			if (log_format_parse(optarg, st) < 0)
+				return -1;
+			continue;
+		}
 		r = net != NULL ? opt_net(net, c, optarg, st) : 0;
 		if (r < 0)
 			return -1;

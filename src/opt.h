@@ -45,6 +45,12 @@ enum {
 	OPT_SEND_ONLY,
 	OPT_RECV_ONLY,
 	OPT_WAIT_STDIN,
+	OPT_LOG_FORMAT,
+	/* Seeing what moves (and -x, -C): rows in observe.h, observe_opt() */
+	OPT_STATS,
+	OPT_PROGRESS,
+	OPT_SHA256,
+	OPT_RATE,
 	/* TLS: rows in tls.h, handled by tls_opt() */
 	OPT_TLS,
 	OPT_CAFILE,
@@ -116,6 +122,10 @@ enum {
 	"say what happens on stderr (repeat for more)" }
 #define OPT_ROW_QUIET	{ 'q', 'q', "quiet", OPT_ARG_NONE, NULL, \
 	"print nothing but fatal errors" }
+/* Every command has it; opt_parse() handles it (log.h). */
+#define OPT_ROW_LOG_FORMAT { OPT_LOG_FORMAT, 0, "log-format", \
+	OPT_ARG_REQUIRED, "text|json", \
+	"stderr as text lines (the default) or one JSON object a line" }
 #define OPT_ROW_END	{ 0, 0, NULL, OPT_ARG_NONE, NULL, NULL }
 
 /* A command's own option: the callback returns 0, or -1 with st set. */

@@ -31,6 +31,7 @@
 #include <linux/sockios.h>
 
 #include "pair.h"
+#include "rate.h"
 #include "sig.h"
 #include "sock.h"
 
@@ -94,7 +95,10 @@ struct pair_dir {
 	struct pair_end		*src, *dst;
 	enum pair_path		 path;
 	char			*buf;
-	size_t			 bufsz, off, len;
+	char			*obuf;		/* a rewrite's output, or NULL */
+	size_t			 bufsz, off, len;	/* off, len: of the
+						   bytes to write (obuf's
+						   with a rewrite) */
 	int			 pipe[2];	/* a pool pipe, or -1 */
 	size_t			 piped;		/* bytes in it */
 	int			 done;
@@ -105,6 +109,10 @@ struct pair_dir {
 	int			 lerr;		/* a layer's failure after bytes,
 						   for the next read (errno) */
 	struct status		 lst;		/* ... and its status */
+	const struct pair_tap	*tap;		/* or NULL */
+	int			 rated;		/* tap->rate: rate is set */
+	struct rate		 rate;
+	struct loop_timer	 rwait;		/* out of tokens until then */
 };
 
 struct pair {
@@ -335,7 +343,8 @@ pair_sock_eof(int fd)
  * reported as the layer said it.
  */
 static ssize_t
-pair_layer_read(struct pair_dir *dr, int *want, struct status *lst)
+pair_layer_read(struct pair_dir *dr, size_t n, int *want,
+    struct status *lst)
 {
 	const struct pair_end	*src = dr->src;
 	size_t			 got = 0;
@@ -347,11 +356,11 @@ pair_layer_read(struct pair_dir *dr, int *want, struct status *lst)
 		return -1;
 	}
 	for (;;) {
-		r = src->layer->read(src->lctx, dr->buf + got, dr->bufsz - got,
-		    want, lst);
+		r = src->layer->read(src->lctx, dr->buf + got, n - got, want,
+		    lst);
 		if (r > 0)
 			got += (size_t)r;
-		if (r <= 0 || got == dr->bufsz || src->layer->pending == NULL ||
+		if (r <= 0 || got == n || src->layer->pending == NULL ||
 		    src->layer->pending(src->lctx) == 0)
 			break;
 	}
@@ -364,12 +373,11 @@ pair_layer_read(struct pair_dir *dr, int *want, struct status *lst)
 	return (ssize_t)got;
 }
 
-/* One read from the source into the buffer; -1 with errno. */
+/* One read of at most n bytes from the source into the buffer. */
 static ssize_t
-pair_read(struct pair_dir *dr, int *want, struct status *lst)
+pair_read(struct pair_dir *dr, size_t n, int *want, struct status *lst)
 {
 	struct pair_end	*src = dr->src;
-	size_t		 n = dr->bufsz;
 	ssize_t		 r;
 
 	if (dr->piped > 0) {
@@ -383,9 +391,10 @@ pair_read(struct pair_dir *dr, int *want, struct status *lst)
 		return r;
 	}
 	if (src->layer != NULL)
-		return pair_layer_read(dr, want, lst);
+		return pair_layer_read(dr, n, want, lst);
 	/* Each read towards a seqpacket socket is one message. */
-	if ((dr->dst->flags & PAIR_SEQPACKET) && !(src->flags & PAIR_SOCKET))
+	if ((dr->dst->flags & PAIR_SEQPACKET) && !(src->flags & PAIR_SOCKET) &&
+	    n > PAIR_SEQPACKET_MSG)
 		n = PAIR_SEQPACKET_MSG;
 	do {
 		if (src->flags & PAIR_SOCKET)
@@ -406,17 +415,18 @@ static ssize_t
 pair_write(struct pair_dir *dr, int *want, struct status *lst)
 {
 	struct pair_end	*dst = dr->dst;
+	const char	*out = (dr->obuf != NULL ? dr->obuf : dr->buf) + dr->off;
 	ssize_t		 n;
 
 	if (dst->layer != NULL)
-		return dst->layer->write(dst->lctx, dr->buf + dr->off,
-		    dr->len - dr->off, want, lst);
+		return dst->layer->write(dst->lctx, out, dr->len - dr->off,
+		    want, lst);
 	do {
 		if (dst->flags & PAIR_SOCKET)
-			n = send(dst->wfd, dr->buf + dr->off, dr->len - dr->off,
+			n = send(dst->wfd, out, dr->len - dr->off,
 			    MSG_NOSIGNAL);
 		else
-			n = write(dst->wfd, dr->buf + dr->off, dr->len - dr->off);
+			n = write(dst->wfd, out, dr->len - dr->off);
 	} while (pair_retry(n));
 	return n;
 }
@@ -427,9 +437,53 @@ pair_buf_drop(struct pair_dir *dr)
 {
 	if (dr->off == dr->len && dr->piped == 0) {
 		free(dr->buf);
-		dr->buf = NULL;
+		free(dr->obuf);
+		dr->buf = dr->obuf = NULL;
 		dr->off = dr->len = 0;
 	}
+}
+
+/*
+ * --rate: may dr read now, and how much (*max)?  Out of tokens, it waits
+ * for its timer (1: its want stays empty, no descriptor is watched for
+ * it).  A seqpacket message cannot be cut: it is read whole, the tokens
+ * it lacks owed.
+ */
+static int
+pair_rate_wait(struct pair_dir *dr, size_t *max)
+{
+	struct pair	*p = dr->p;
+	int64_t		 now = loop_now(p->loop), wait = 0;
+	size_t		 n;
+
+	n = rate_allow(&dr->rate, now, *max, &wait);
+	if (n > 0) {
+		if (!(dr->src->flags & PAIR_SEQPACKET))
+			*max = n;
+		return 0;
+	}
+	(void)loop_timer_at(p->loop, &dr->rwait, now + wait, &p->st);
+	return 1;
+}
+
+/* The tap on n bytes just read: rewrite, see, pay; the bytes to write. */
+static size_t
+pair_tap_chunk(struct pair_dir *dr, size_t n)
+{
+	const struct pair_tap	*t = dr->tap;
+	const char		*out = dr->buf;
+
+	if (t == NULL)
+		return n;
+	if (t->rewrite != NULL) {
+		n = t->rewrite(t->arg, dr->d, dr->buf, n, dr->obuf);
+		out = dr->obuf;
+	}
+	if (t->see != NULL && n > 0)
+		t->see(t->arg, dr->d, out, n);
+	if (dr->rated)
+		rate_spend(&dr->rate, n);
+	return n;
 }
 
 /* A layer's -1: EAGAIN waits for its want, anything else fails. */
@@ -455,16 +509,21 @@ pair_step_rw(struct pair_dir *dr)
 {
 	struct status	lst;
 	ssize_t		n;
+	size_t		max = dr->bufsz;
 	int		want = 0, counted;
 
 	status_clear(&lst);
-	if (dr->buf == NULL && (dr->buf = malloc(dr->bufsz)) == NULL) {
+	if ((dr->buf == NULL && (dr->buf = malloc(dr->bufsz)) == NULL) ||
+	    (dr->tap != NULL && dr->tap->rewrite != NULL && dr->obuf == NULL &&
+	    (dr->obuf = malloc(PAIR_REWRITE_GROWTH * dr->bufsz)) == NULL)) {
 		status_set(&dr->p->st, SC_EX_SOFTWARE, "out of memory");
 		dr->p->counts.failed_end = -1;
 		pair_finish(dr->p);
 		return PAIR_STEP_FAIL;
 	}
 	if (dr->off == dr->len) {
+		if (dr->rated && dr->piped == 0 && pair_rate_wait(dr, &max))
+			return PAIR_STEP_AGAIN;
 		/* A blocking stdin is read once per readiness, never more. */
 		if (dr->piped == 0 && dr->src->rblock && !dr->src_ready) {
 			pair_want(dr, dr->src->rfd, LOOP_READ);
@@ -473,7 +532,7 @@ pair_step_rw(struct pair_dir *dr)
 		dr->src_ready = 0;
 		/* Bytes left in the pool pipe were counted going in. */
 		counted = dr->piped > 0;
-		n = pair_read(dr, &want, &lst);
+		n = pair_read(dr, max, &want, &lst);
 		if (n == 0 && (dr->src->flags & PAIR_SEQPACKET) &&
 		    dr->src->layer == NULL && !pair_sock_eof(dr->src->rfd))
 			return PAIR_STEP_MOVED;	/* an empty message */
@@ -492,7 +551,9 @@ pair_step_rw(struct pair_dir *dr)
 		if (dr->dst->flags & PAIR_WFD_CLOSED)
 			return pair_fail_write(dr, EBADF);
 		dr->off = 0;
-		dr->len = dr->dst->wfd < 0 ? 0 : (size_t)n;
+		dr->len = pair_tap_chunk(dr, (size_t)n);
+		if (dr->dst->wfd < 0)
+			dr->len = 0;
 	}
 	if (dr->off == dr->len)
 		return PAIR_STEP_MOVED;
@@ -859,9 +920,11 @@ pair_dir_run(struct pair_dir *dr)
 		break;
 	case PAIR_STEP_AGAIN:
 		pair_buf_drop(dr);
-		/* A layer holding bytes is readable without an event. */
+		/* A layer holding bytes is readable without an event (but
+		   not while --rate makes the direction wait). */
 		if (dr->src->layer != NULL && dr->src->layer->pending != NULL &&
-		    !pair_pending(dr) && dr->src->layer->pending(dr->src->lctx))
+		    !pair_pending(dr) && !loop_timer_armed(&dr->rwait) &&
+		    dr->src->layer->pending(dr->src->lctx))
 			dr->runnable = 1;
 		break;
 	case PAIR_STEP_MOVED:
@@ -1169,6 +1232,22 @@ pair_hs_timer_cb(struct loop *l, struct loop_timer *t, void *arg)
 	pair_rearm(p);
 }
 
+/* --rate: tokens have come back for the direction arg. */
+static void
+pair_rate_cb(struct loop *l, struct loop_timer *t, void *arg)
+{
+	struct pair_dir	*dr = arg;
+	struct pair	*p = dr->p;
+
+	(void)l;
+	(void)t;
+	p->busy++;
+	if (!p->ended && !dr->done)
+		pair_dir_run(dr);
+	p->busy--;
+	pair_rearm(p);
+}
+
 static void
 pair_idle_cb(struct loop *l, struct loop_timer *t, void *arg)
 {
@@ -1198,6 +1277,8 @@ pair_finish(struct pair *p)
 	loop_timer_stop(p->loop, &p->idle);
 	loop_timer_stop(p->loop, &p->grace);
 	loop_timer_stop(p->loop, &p->hs_timer);
+	loop_timer_stop(p->loop, &p->dir[0].rwait);
+	loop_timer_stop(p->loop, &p->dir[1].rwait);
 }
 
 /* -------------------------------------------------------------- set-up */
@@ -1285,9 +1366,10 @@ pair_new(struct loop *l, const struct pair_end_spec *e0,
     const struct pair_end_spec *e1, const struct pair_opts *po,
     pair_done_cb done, void *arg, struct status *st)
 {
-	struct pair	*p;
-	struct pair_dir	*dr;
-	int		 d, no_splice;
+	struct pair		*p;
+	struct pair_dir		*dr;
+	const struct pair_tap	*t;
+	int			 d, no_splice;
 
 	p = calloc(1, sizeof *p);
 	if (p == NULL) {
@@ -1312,7 +1394,13 @@ pair_new(struct loop *l, const struct pair_end_spec *e0,
 		dr->want_fd = -1;
 		dr->bufsz = ((dr->src->flags | dr->dst->flags) &
 		    PAIR_SEQPACKET) ? PAIR_SEQPACKET_BUFSZ : PAIR_BUFSZ;
-		dr->path = pair_choose(dr, no_splice);
+		t = &p->opts.tap[d];
+		if (t->see != NULL || t->rewrite != NULL || t->rate > 0)
+			dr->tap = t;
+		dr->rated = t->rate > 0;
+		loop_timer_init(&dr->rwait, pair_rate_cb, dr);
+		/* Only a tapped direction needs its bytes in user space. */
+		dr->path = pair_choose(dr, no_splice || dr->tap != NULL);
 	}
 	p->counts.failed_end = -1;
 	loop_timer_init(&p->kick, pair_kick_cb, p);
@@ -1331,8 +1419,14 @@ pair_dir_off(struct pair *p, int d)
 int
 pair_start(struct pair *p, struct status *st)
 {
+	int	d;
+
 	p->counts.start_ms = p->last_move = loop_now(p->loop);
 	p->shaken = p->end[0].hs_done && p->end[1].hs_done;
+	for (d = 0; d < 2; d++)
+		if (p->dir[d].rated)
+			rate_init(&p->dir[d].rate, p->opts.tap[d].rate,
+			    p->last_move);
 	if (p->opts.idle_ms >= 0 && loop_timer_at(p->loop, &p->idle,
 	    p->last_move + p->opts.idle_ms, st) < 0)
 		return -1;
@@ -1368,8 +1462,10 @@ pair_free(struct pair *p)
 	for (i = 0; i < p->nwatched; i++)
 		loop_del(p->loop, p->watched[i]);
 	for (d = 0; d < 2; d++) {
+		loop_timer_stop(p->loop, &p->dir[d].rwait);
 		pair_pipe_give(&p->dir[d]);
 		free(p->dir[d].buf);
+		free(p->dir[d].obuf);
 	}
 	free(p);
 }

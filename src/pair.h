@@ -27,6 +27,23 @@
  * with status 1.  An end with PAIR_GIVEUP (stdin) may be given up when
  * the other end has sent data and ended (SPEC's give-up rule).
  *
+ * A direction may have a tap (pair_opts.tap[d]), the one hook for what
+ * watches or shapes the bytes (observe.h: --hexdump, --sha256, --crlf,
+ * --rate): see() is given every chunk the direction takes from its
+ * source, in order, once, as it will go to the sink (after the rewrite),
+ * also when the sink discards it (wfd -1); rewrite() turns each chunk
+ * read into what is written instead (at most PAIR_REWRITE_GROWTH times
+ * as long; state across chunks is the tap's own); rate caps the bytes
+ * written a second with a token bucket (rate.h): a direction out of
+ * tokens waits on a timer of its own, not on its descriptors, and reads
+ * no more than its tokens allow (a seqpacket message is read whole and
+ * paid for after).  A tapped direction moves its bytes through its
+ * read/write buffer (and, with rewrite, a second buffer of
+ * PAIR_REWRITE_GROWTH times its size for what is written: the next read
+ * waits until all of it is, so backpressure holds and nothing grows); the
+ * other direction keeps its own path.
+ * The counts need no tap: sendfile and splice are counted as they move.
+ *
  * Nothing here prints or exits: the owner learns the outcome from its
  * done callback.  The engine closes no descriptor it was given but the
  * write side of a non-socket end at the EOF of what flows into it (stdout:
@@ -129,6 +146,26 @@ struct pair_counts {
 
 struct pair;
 
+/* A tap's view of the bytes direction d moved (see the top). */
+typedef void (*pair_see_cb)(void *arg, int d, const void *buf, size_t n);
+
+/*
+ * A tap's rewrite of n bytes read by direction d (n >= 1) into out, which
+ * has room for PAIR_REWRITE_GROWTH * n bytes; returns how many it wrote.
+ */
+typedef size_t (*pair_rewrite_cb)(void *arg, int d, const char *in,
+	    size_t n, char *out);
+
+#define PAIR_REWRITE_GROWTH	2
+
+/* What taps direction d (struct pair_opts.tap[d]); all zero: nothing. */
+struct pair_tap {
+	pair_see_cb	 see;		/* or NULL */
+	pair_rewrite_cb	 rewrite;	/* or NULL */
+	void		*arg;		/* for both */
+	uint64_t	 rate;		/* bytes a second; 0: no limit */
+};
+
 /*
  * Called once when the pair has ended: st code 0 when both directions
  * ended cleanly (or the give-up rule ended it), else the failure (1 for a
@@ -149,6 +186,7 @@ struct pair_opts {
 	int64_t		 hs_ms;		/* the layers' handshakes must be done
 					   within this of pair_start() (else
 					   75); 0: no limit */
+	struct pair_tap	 tap[2];	/* tap[d] on direction d */
 };
 
 /*

@@ -14,7 +14,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "loop.h"
+#include "observe.h"
 #include "opt.h"
 #include "pair.h"
 #include "relay.h"
@@ -74,7 +76,7 @@ relay_opt(struct relay_opts *ro, int id)
 }
 
 int
-relay_opts_check(const struct relay_opts *ro, struct status *st)
+relay_opts_check(struct relay_opts *ro, struct status *st)
 {
 	if (ro->send_only && ro->recv_only)
 		return status_usage(st, "--send-only and --recv-only exclude "
@@ -82,18 +84,7 @@ relay_opts_check(const struct relay_opts *ro, struct status *st)
 	if (ro->wait_stdin && (ro->send_only || ro->recv_only))
 		return status_usage(st, "--wait-stdin does not go with %s",
 		    ro->send_only ? "--send-only" : "--recv-only");
-	return 0;
-}
-
-const char *
-relay_summary(const struct relay *r, char *buf, size_t size)
-{
-	snprintf(buf, size, "%llu byte%s sent, %llu byte%s received, "
-	    "%lld.%03llds", (unsigned long long)r->sent,
-	    r->sent == 1 ? "" : "s", (unsigned long long)r->received,
-	    r->received == 1 ? "" : "s", (long long)(r->duration_ms / 1000),
-	    (long long)(r->duration_ms % 1000));
-	return buf;
+	return observe_open(&ro->obs, st);
 }
 
 const char *
@@ -111,8 +102,23 @@ relay_gave_up_reason(const struct relay *r)
 }
 
 void
+relay_report(const struct relay *r, const char *peer)
+{
+	struct observe_counts	c;
+
+	log_session_end(peer, relay_gave_up_reason(r), r->sent, r->received,
+	    r->duration_ms, r->status);
+	memset(&c, 0, sizeof c);
+	c.bytes[0] = r->sent;
+	c.bytes[1] = r->received;
+	c.duration_ms = r->duration_ms;
+	observe_report(&r->obs, peer, &c);
+}
+
+void
 relay_free(struct relay *r)
 {
+	observe_free(&r->obs);
 	loop_free(r->loop);
 	r->loop = NULL;
 	pair_pool_drain();
@@ -181,9 +187,11 @@ relay_outcome(struct relay *r, struct pair *p, struct relay_session *s,
 		pair_reset(p, 1);
 		r->local = 0;
 		status_set(st, SC_EX_FAIL, "interrupted");
+		r->status = st->code;
 		errno = EINTR;
 		return -1;
 	}
+	r->status = s->st.code;
 	if (s->st.code == SC_EX_OK)
 		return 0;
 	*st = s->st;
@@ -207,15 +215,18 @@ relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 	r->sent = r->received = 0;
 	r->duration_ms = 0;
 	r->gave_up = RELAY_GAVE_UP_NONE;
+	r->status = SC_EX_FAIL;
 	po.idle_ms = ro->idle_ms;
 	po.send_only = ro->send_only;
 	po.wait_stdin = ro->wait_stdin;
 	po.hs_ms = ro->layer != NULL ? ro->hs_ms : 0;
 	relay_ends(r, fd, ro, e);
-	if (r->loop == NULL && (r->loop = loop_new(st)) == NULL) {
+	if ((r->loop == NULL && (r->loop = loop_new(st)) == NULL) ||
+	    observe_begin(&r->obs, &ro->obs, OBSERVE_STREAM, NULL, st) < 0) {
 		close(fd);
 		return -1;
 	}
+	observe_taps(&r->obs, po.tap);
 	s.loop = r->loop;
 	p = pair_new(r->loop, &e[0], &e[1], &po, relay_done, &s, st);
 	if (p == NULL) {
@@ -229,11 +240,15 @@ relay_run(struct relay *r, int fd, const struct relay_opts *ro,
 	if (e[0].wfd < 0 && !ro->send_only)
 		pair_dir_off(p, 1);
 	rc = pair_start(p, st);
+	/* --progress: percent and time left of a regular file on stdin. */
+	if (rc == 0)
+		rc = observe_progress(&r->obs, r->loop, p, e[0].rfd, st);
 	if (rc == 0)
 		rc = loop_run(r->loop, NULL, NULL, st);
 	if (rc == 0)
 		rc = relay_outcome(r, p, &s, st);
 	saved = errno;
+	observe_end(&r->obs);
 	pair_free(p);
 	close(fd);
 	errno = saved;

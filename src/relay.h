@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "observe.h"
 #include "pair.h"
 #include "status.h"
 
@@ -55,6 +56,7 @@ struct relay_opts {
 	const struct pair_layer	*layer;
 	void		*layer_ctx;
 	int64_t		 hs_ms;
+	struct observe_opts obs;	/* -x, --stats, ... (observe.h) */
 };
 
 /* What outlives one session; see the top of this file. */
@@ -72,6 +74,8 @@ struct relay {
 	uint64_t	 received;	/* bytes read from the socket */
 	int64_t		 duration_ms;
 	enum relay_giveup gave_up;	/* up was given up, and why */
+	int		 status;	/* its exit status (0: it went well) */
+	struct observe	 obs;		/* what ro->obs asked to see of it */
 };
 
 /*
@@ -95,8 +99,10 @@ void	relay_init(struct relay *r, int in_fd, int out_fd, int seqpacket);
  * A stdout closed at start (>&-) fails the session (1) at the peer's
  * first byte.  A stop signal that ends the session early resets the
  * connection (SO_LINGER 0), so the peer does not take it for complete.
- * r->sent, r->received, r->duration_ms and r->gave_up describe the
- * session afterwards, also after a failure.
+ * r->sent, r->received, r->duration_ms, r->gave_up, r->status and
+ * r->obs describe the session afterwards, also after a failure.
+ * ro->obs's options tap the engine only where they need the bytes (see
+ * observe.h); --progress runs from a timer on the session's loop.
  * With ro->layer the socket's bytes go through it: its handshake comes
  * first (a failure is the layer's status, 76 for TLS; past ro->hs_ms 75),
  * stdin's EOF sends its close_notify before the half-close, and a clean
@@ -123,16 +129,18 @@ int	relay_opt(struct relay_opts *ro, int id);
 
 /*
  * Once all options are read: --send-only and --recv-only exclude each
- * other, and --wait-stdin goes with neither.  Returns 0, or -1 with a
- * usage status.
+ * other, and --wait-stdin goes with neither; then the --hexdump FILE is
+ * opened (observe_open(): before any socket, for every session).
+ * Returns 0, or -1 with a usage status.
  */
-int	relay_opts_check(const struct relay_opts *ro, struct status *st);
+int	relay_opts_check(struct relay_opts *ro, struct status *st);
 
 /*
- * The last session in words, for -v: "12 bytes sent, 3 bytes received,
- * 0.021s".  Returns buf.
+ * The last session's lines: at -v why stdin was given up and "closed
+ * PEER: ..." (log_session_end()), then what ro->obs asked for (--stats,
+ * --sha256: observe_report()).
  */
-const char *relay_summary(const struct relay *r, char *buf, size_t size);
+void	relay_report(const struct relay *r, const char *peer);
 
 /* Why up was given up in the last session, in words, or NULL. */
 const char *relay_gave_up_reason(const struct relay *r);

@@ -189,7 +189,7 @@ top_error() {
 	usage_error udp-recv "'-X'" -X -p 0
 	usage_error echo "'--verbosee'" --verbosee -p 0
 	# First in a cluster, right after a long option: named as itself.
-	usage_error listen "'-x'" --nodelay -xv 0
+	usage_error listen "'-j'" --nodelay -jv 0
 }
 
 @test "cli: an option of another command is a usage error" {
