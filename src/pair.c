@@ -1283,6 +1283,20 @@ pair_finish(struct pair *p)
 
 /* -------------------------------------------------------------- set-up */
 
+static int
+pair_env_on(const char *name)
+{
+	const char	*s = getenv(name);
+
+	return s != NULL && *s != '\0' && strcmp(s, "0") != 0;
+}
+
+static int
+pair_zerocopy_send_env(void)
+{
+	return pair_env_on("SOCKCAT_ZEROCOPY_SEND");
+}
+
 /* How direction dr moves bytes, from what its ends are. */
 static enum pair_path
 pair_choose(const struct pair_dir *dr, int no_splice)
@@ -1293,6 +1307,13 @@ pair_choose(const struct pair_dir *dr, int no_splice)
 	if (no_splice || src->layer != NULL || dst->layer != NULL ||
 	    ((src->flags | dst->flags) & (PAIR_SEQPACKET | PAIR_WFD_CLOSED)) ||
 	    src->rfd < 0 || dst->wfd < 0 || sm == 0 || dm == 0)
+		return PAIR_RW;
+	/*
+	 * Into a socket from a file or a pipe, read/write with a large
+	 * buffer beats sendfile and splice here (see PAIR_SEND_BUFSZ);
+	 * SOCKCAT_ZEROCOPY_SEND=1 keeps them for machines where it does not.
+	 */
+	if (S_ISSOCK(dm) && !S_ISSOCK(sm) && !pair_zerocopy_send_env())
 		return PAIR_RW;
 	if (S_ISREG(sm))
 		return S_ISSOCK(dm) ? PAIR_SENDFILE : PAIR_RW;
@@ -1321,9 +1342,7 @@ pair_mode(int fd, unsigned flags)
 static int
 pair_no_splice_env(void)
 {
-	const char	*s = getenv("SOCKCAT_NO_SPLICE");
-
-	return s != NULL && *s != '\0' && strcmp(s, "0") != 0;
+	return pair_env_on("SOCKCAT_NO_SPLICE");
 }
 
 static void
@@ -1401,6 +1420,13 @@ pair_new(struct loop *l, const struct pair_end_spec *e0,
 		loop_timer_init(&dr->rwait, pair_rate_cb, dr);
 		/* Only a tapped direction needs its bytes in user space. */
 		dr->path = pair_choose(dr, no_splice || dr->tap != NULL);
+		/* A file, a pipe or a device into a socket: a large buffer. */
+		if (dr->path == PAIR_RW && (dr->dst->flags & PAIR_SOCKET) &&
+		    !(dr->src->flags & PAIR_SOCKET) && dr->src->layer == NULL &&
+		    dr->dst->layer == NULL && !((dr->src->flags |
+		    dr->dst->flags) & PAIR_SEQPACKET) && !(dr->src->flags &
+		    PAIR_TTY))
+			dr->bufsz = PAIR_SEND_BUFSZ;
 	}
 	p->counts.failed_end = -1;
 	loop_timer_init(&p->kick, pair_kick_cb, p);

@@ -9,8 +9,11 @@
  * bytes.  Each direction moves bytes the cheapest way its two ends allow,
  * chosen when the pair starts and kept unless the kernel refuses (then
  * that direction falls back to read/write without losing a byte):
- *	regular file -> socket		sendfile(2)
- *	pipe -> anything, anything -> pipe	splice(2)
+ *	file, pipe, device -> socket	read/write, PAIR_SEND_BUFSZ at a
+ *					time (SOCKCAT_ZEROCOPY_SEND=1:
+ *					sendfile(2) from a file, splice(2)
+ *					from a pipe)
+ *	socket -> pipe			splice(2)
  *	socket -> socket, file, device	splice(2) through a pipe from a
  *					pool (taken while bytes are in it)
  *	a layer on either end, seqpacket, a terminal, SOCKCAT_NO_SPLICE=1
@@ -71,6 +74,18 @@
  * seqpacket socket is one message, kept well under that limit.
  */
 #define PAIR_BUFSZ		(128 * 1024)
+
+/*
+ * The read/write buffer of a file, a pipe or a device into a socket
+ * (stdin -> socket).  On loopback (Linux 6.18, a 2-vCPU Xeon VM) one
+ * read and one send of 512 KiB moved a 1 GiB file 1.28x faster than
+ * sendfile(2), and a pipe 1.33x faster than splice(2), with 15-30% less
+ * CPU for both ends together: zero-copy into a socket hands the receiver
+ * one 4 KiB page per fragment, while a copy fills larger ones.  128 KiB
+ * was 20% slower, 1 MiB 6% and 2 MiB 27% (out of cache).  The receiving
+ * side keeps splice(2): there the copy is what costs.
+ */
+#define PAIR_SEND_BUFSZ		(512 * 1024)
 #define PAIR_SEQPACKET_BUFSZ	(256 * 1024)
 #define PAIR_SEQPACKET_MSG	(64 * 1024)
 

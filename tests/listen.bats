@@ -253,6 +253,25 @@ c2() { relay 2 "$4" "$1" "$2" "$3"; }
 	cat "$SC_TMP/a" "$SC_TMP/b" | cmp - "$SC_TMP/data.out"
 }
 
+@test "listen: into the socket, 512 KiB writes; SOCKCAT_ZEROCOPY_SEND=1: sendfile and splice" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	local port f=$BATS_FILE_TMPDIR/d1M
+	sc_bg L /dev/null "$SOCKCAT" listen -v -p 0
+	port=$(sc_port L)
+	run -0 strace -qq -e trace=sendfile,splice,sendto,write -o "$SC_TMP/st" \
+	    "$SOCKCAT" connect 127.0.0.1 "$port" <"$f"
+	[ "$(sc_wait_rc L)" = 0 ]
+	cmp "$f" "$SC_TMP/L.out"
+	run ! grep -q '^sendfile(' "$SC_TMP/st"
+	grep -Eq '^sendto\([0-9]+, .*, 524288, MSG_NOSIGNAL' "$SC_TMP/st"
+	# The zero-copy paths stay, and stay tested.
+	relay 1 1M null file file SOCKCAT_ZEROCOPY_SEND=1
+	relay 1 1M null pipe file SOCKCAT_ZEROCOPY_SEND=1
+	relay 2 256M null file pipe SOCKCAT_ZEROCOPY_SEND=1
+	relay 3 50M null file pipe SOCKCAT_ZEROCOPY_SEND=1
+}
+
 @test "listen: SOCKCAT_NO_SPLICE=1: read/write path, files and pipes" {
 	relay 1 1M null file file SOCKCAT_NO_SPLICE=1
 	relay 1 256M pipe pipe pipe SOCKCAT_NO_SPLICE=1
