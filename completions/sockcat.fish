@@ -32,6 +32,8 @@ set -l __sockcat_listen \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
     '- wait-stdin - send stdin until its EOF, even after the peer answered' \
+    '- allow CIDR accept only peers in CIDR' \
+    '- deny CIDR refuse peers in CIDR' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
@@ -54,6 +56,8 @@ set -l __sockcat_connect \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
     '- wait-stdin - send stdin until its EOF, even after the peer answered' \
+    '- proxy URL through a proxy (socks4/4a/5/5h or http URL)' \
+    '- proxy-auth-file PATH read the proxy USER:PASS from a file' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
@@ -92,6 +96,8 @@ set -l __sockcat_udp_recv \
     '- no-reuseaddr - do not set SO_REUSEADDR (the default)' \
     '- reuseport - set SO_REUSEPORT' \
     '- rcvbuf N SO_RCVBUF in bytes' \
+    '- allow CIDR take only datagrams from CIDR' \
+    '- deny CIDR drop datagrams from CIDR' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
@@ -115,6 +121,8 @@ set -l __sockcat_echo \
     '- nodelay - set TCP_NODELAY' \
     '- rcvbuf N SO_RCVBUF in bytes' \
     '- sndbuf N SO_SNDBUF in bytes' \
+    '- allow CIDR accept only peers in CIDR' \
+    '- deny CIDR refuse peers in CIDR' \
     'v verbose - log each connection' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
@@ -141,7 +149,38 @@ set -l __sockcat_forward \
     '- nodelay - set TCP_NODELAY' \
     '- rcvbuf N SO_RCVBUF in bytes' \
     '- sndbuf N SO_SNDBUF in bytes' \
+    '- proxy URL through a proxy (socks4/4a/5/5h or http URL)' \
+    '- proxy-auth-file PATH read the proxy USER:PASS from a file' \
+    '- allow CIDR accept only peers in CIDR' \
+    '- deny CIDR refuse peers in CIDR' \
     'v verbose - log each pair' \
+    'q quiet - print nothing but fatal errors' \
+    'h help - show the options and exit'
+
+set -l __sockcat_proxy \
+    '4 ipv4 - IPv4 only (destinations)' \
+    '6 ipv6 - IPv6 only (destinations)' \
+    'p port PORT local port to listen on (default 1080)' \
+    'b bind ADDR local address to listen on (default loopback)' \
+    'U unix PATH listen on a Unix socket instead of a port' \
+    's source ADDR local address towards destinations' \
+    'n numeric - no DNS, addresses must be numeric' \
+    'w timeout DUR connect timeout to destinations' \
+    'i idle-timeout DUR close a tunnel idle for DUR' \
+    'm max-conns N at most N clients at once' \
+    'c count N exit after N clients' \
+    '- auth USER:PASS require this user name and password' \
+    '- auth-file PATH read the USER:PASS of --auth from a file' \
+    '- allow CIDR accept only clients in CIDR' \
+    '- deny CIDR refuse clients in CIDR' \
+    '- reuseaddr - set SO_REUSEADDR' \
+    '- no-reuseaddr - do not set SO_REUSEADDR' \
+    '- reuseport - set SO_REUSEPORT' \
+    '- keepalive =IDLE,INTVL,CNT SO_KEEPALIVE, optionally with timings' \
+    '- nodelay - set TCP_NODELAY' \
+    '- rcvbuf N SO_RCVBUF in bytes' \
+    '- sndbuf N SO_SNDBUF in bytes' \
+    'v verbose - log each tunnel' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'
 
@@ -171,14 +210,15 @@ complete -c sockcat -n 'not __sockcat_command' -a udp-send -d 'sends datagrams'
 complete -c sockcat -n 'not __sockcat_command' -a udp-recv -d 'receives datagrams to stdout'
 complete -c sockcat -n 'not __sockcat_command' -a echo -d 'concurrent echo server (TCP, UDP or Unix)'
 complete -c sockcat -n 'not __sockcat_command' -a forward -d 'concurrent port forwarder (TCP, UDP or Unix)'
+complete -c sockcat -n 'not __sockcat_command' -a proxy -d 'SOCKS4/4a/5 and HTTP CONNECT proxy server'
 complete -c sockcat -n 'not __sockcat_command' -a help -d 'show the options of a command'
 
 # sockcat help COMMAND
 complete -c sockcat -n '__sockcat_is help; and test (count (commandline -opc)) -eq 2' \
-    -a 'listen connect udp-send udp-recv echo forward'
+    -a 'listen connect udp-send udp-recv echo forward proxy'
 
 # Each command's options, from its list.
-for cmd in listen connect udp-send udp-recv echo forward
+for cmd in listen connect udp-send udp-recv echo forward proxy
     set -l list __sockcat_(string replace -a -- - _ $cmd)
     for entry in $$list
         set -l f (string split -m 3 ' ' -- $entry)

@@ -12,10 +12,12 @@
 #include "dial.h"
 #include "log.h"
 #include "opt.h"
+#include "proxy.h"
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
 #include "status.h"
+#include "tunnel.h"
 
 static const struct opt_row connect_rows[] = {
 	OPT_ROW_IPV4,
@@ -35,19 +37,28 @@ static const struct opt_row connect_rows[] = {
 	OPT_ROW_SEND_ONLY,
 	OPT_ROW_RECV_ONLY,
 	OPT_ROW_WAIT_STDIN,
+	OPT_ROW_PROXY,
+	OPT_ROW_PROXY_AUTH_FILE,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_END
 };
 
+struct connect_args {
+	struct relay_opts	ro;
+	struct proxy_url	proxy;		/* --proxy */
+};
+
 static int
 connect_opt(void *ctx, int id, const char *arg, struct status *st)
 {
-	struct relay_opts	*ro = ctx;
+	struct connect_args	*a = ctx;
+	int			 rc;
 
-	(void)arg;
-	if (relay_opt(ro, id))
+	if (relay_opt(&a->ro, id))
 		return 0;
+	if ((rc = proxy_opt(&a->proxy, id, arg, st)) != 0)
+		return rc < 0 ? -1 : 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
 }
 
@@ -67,10 +78,10 @@ connect_attempt(void *arg, const struct sock_attempt *a)
 	    dial_attempt_str(a, buf, sizeof buf));
 }
 
-/* Connect and relay the one session. */
+/* Connect (through the proxy, with --proxy) and relay the one session. */
 static int
 connect_run(const struct sock_opts *o, const char *host,
-    struct relay_opts *ro, struct status *st)
+    struct relay_opts *ro, const struct proxy_url *proxy, struct status *st)
 {
 	struct relay	r;
 	char		name[ADDR_STRLEN], sum[128];
@@ -78,13 +89,16 @@ connect_run(const struct sock_opts *o, const char *host,
 
 	/* Before any socket exists, so none takes a closed stdin's number. */
 	relay_init(&r, STDIN_FILENO, STDOUT_FILENO, o->seqpacket);
-	fd = sock_connect(o, host, st);
+	fd = proxy->scheme != PROXY_NONE ? tunnel_blocking(o, proxy, host,
+	    o->remote_port, st) : sock_connect(o, host, st);
 	if (fd < 0) {
 		if (sig_pending())
 			sig_reraise();
 		return -1;
 	}
-	if (o->unix_path != NULL)
+	if (proxy->scheme != PROXY_NONE)
+		tunnel_name(proxy, host, o->remote_port, name, sizeof name);
+	else if (o->unix_path != NULL)
 		snprintf(name, sizeof name, "%s", o->unix_path);
 	else
 		sock_peer_str(fd, name, sizeof name);
@@ -104,25 +118,27 @@ static int
 connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 {
 	struct sock_opts	o;
-	struct relay_opts	ro;
+	struct connect_args	a;
 	struct status		st;
 	const char		*host;
 	int			first;
 
 	status_clear(&st);
-	memset(&ro, 0, sizeof ro);
+	memset(&a, 0, sizeof a);
+	proxy_url_init(&a.proxy);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
-	first = opt_parse(cmd, argc, argv, &o, connect_opt, &ro, &st);
+	first = opt_parse(cmd, argc, argv, &o, connect_opt, &a, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;
 	if (first < 0 || opt_client_operands(&o, argc, argv, first, &host,
 	    NULL, &st) < 0)
 		return log_status(&st);
-	if (relay_opts_check(&ro, &st) < 0)
+	if (relay_opts_check(&a.ro, &st) < 0 ||
+	    proxy_opts_check(&a.proxy, &o, host, &st) < 0)
 		return log_status(&st);
-	ro.idle_ms = o.idle_ms;
+	a.ro.idle_ms = o.idle_ms;
 	o.attempt = connect_attempt;
-	if (connect_run(&o, host, &ro, &st) < 0)
+	if (connect_run(&o, host, &a.ro, &a.proxy, &st) < 0)
 		return log_status(&st);
 	return SC_EX_OK;
 }

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "accept.h"
+#include "acl.h"
 #include "addr.h"
 #include "cmd.h"
 #include "dial.h"
@@ -28,9 +29,11 @@
 #include "opt.h"
 #include "pair.h"
 #include "parse.h"
+#include "proxy.h"
 #include "sig.h"
 #include "sock.h"
 #include "status.h"
+#include "tunnel.h"
 
 enum {
 	OPT_TO_UNIX = OPT_CMD
@@ -70,6 +73,10 @@ static const struct opt_row forward_rows[] = {
 	OPT_ROW_NODELAY,
 	OPT_ROW_RCVBUF,
 	OPT_ROW_SNDBUF,
+	OPT_ROW_PROXY,
+	OPT_ROW_PROXY_AUTH_FILE,
+	OPT_ROW_ALLOW,
+	OPT_ROW_DENY,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_END
@@ -83,6 +90,7 @@ struct fwd_conn {
 	struct fwd	*f;
 	int		 cfd, tfd;
 	struct dial	*dial;
+	struct tunnel	*tun;		/* --proxy: instead of dial */
 	struct pair	*pair;
 	char		 cname[ADDR_STRLEN];
 	char		 tname[ADDR_STRLEN];
@@ -109,6 +117,8 @@ struct fwd {
 	const char		*to_unix;
 	char			 target[ADDR_STRLEN];	/* for messages */
 	int			 udp;
+	struct proxy_url	 proxy;		/* --proxy */
+	struct acl		 acl;		/* --allow, --deny */
 	int64_t			 max_conns;	/* -m; -1: none */
 	int64_t			 count;		/* -c; -1: forever */
 	int64_t			 accepted, closed;
@@ -130,7 +140,10 @@ static int
 forward_opt(void *ctx, int id, const char *arg, struct status *st)
 {
 	struct fwd	*f = ctx;
+	int		 rc;
 
+	if ((rc = proxy_opt(&f->proxy, id, arg, st)) != 0)
+		return rc < 0 ? -1 : 0;
 	switch (id) {
 	case OPT_TO_UNIX:
 		f->to_unix = arg;
@@ -195,6 +208,11 @@ forward_sides(struct fwd *f, int argc, char **argv, int first,
 	if (f->udp && (f->max_conns >= 0 || f->count >= 0))
 		return status_usage(st, "%s does not go with --udp",
 		    f->max_conns >= 0 ? "--max-conns" : "--count");
+	if (f->proxy.scheme != PROXY_NONE && (f->udp || f->to_unix != NULL))
+		return status_usage(st, "--proxy does not go with %s",
+		    f->udp ? "--udp" : "--to-unix");
+	if (proxy_opts_check(&f->proxy, NULL, f->host, st) < 0)
+		return -1;
 	*to = *lo;
 	to->unix_path = f->to_unix;
 	to->port_set = 0;
@@ -203,6 +221,10 @@ forward_sides(struct fwd *f, int argc, char **argv, int first,
 	to->reuseaddr = -1;
 	to->reuseport = 0;
 	to->timeout_ms = lo->timeout_ms < 0 ? FWD_CONNECT_MS : lo->timeout_ms;
+	to->acl = NULL;
+	if (f->proxy.scheme == PROXY_SOCKS4 && to->family == AF_INET6)
+		return status_usage(st, "-6 does not go with socks4, which "
+		    "reaches IPv4 addresses only (socks4a or socks5 can)");
 	/* The listener: dual-stack unless -b says otherwise. */
 	lo->family = AF_UNSPEC;
 	lo->source = NULL;
@@ -241,6 +263,7 @@ forward_conn_free(struct fwd_conn *c, int reset)
 	forward_conn_unlink(f, c);
 	if (c->dial != NULL)
 		dial_cancel(c->dial);
+	tunnel_cancel(c->tun);
 	if (c->pair != NULL) {
 		if (reset) {
 			pair_reset(c->pair, 0);
@@ -290,6 +313,7 @@ forward_dialed(void *arg, int fd, const struct status *dst)
 	struct status		 st;
 
 	c->dial = NULL;
+	c->tun = NULL;
 	if (fd < 0) {
 		/* The client must not take a closed target for an answer. */
 		log_warn("%s -> %s", c->cname, dst->msg);
@@ -297,7 +321,10 @@ forward_dialed(void *arg, int fd, const struct status *dst)
 		return;
 	}
 	c->tfd = fd;
-	if (f->to_unix != NULL)
+	if (f->proxy.scheme != PROXY_NONE)
+		tunnel_name(&f->proxy, f->host, f->port, c->tname,
+		    sizeof c->tname);
+	else if (f->to_unix != NULL)
 		snprintf(c->tname, sizeof c->tname, "%s", f->to_unix);
 	else
 		sock_peer_str(fd, c->tname, sizeof c->tname);
@@ -359,9 +386,13 @@ forward_conn_new(void *arg, int fd, const struct sockaddr_storage *peer,
 		forward_conn_free(c, 1);
 		return;
 	}
-	c->dial = dial_start(f->loop, &f->to, f->host, f->port,
-	    forward_dialed, c, &st);
-	if (c->dial == NULL) {
+	if (f->proxy.scheme != PROXY_NONE)
+		c->tun = tunnel_open(f->loop, &f->to, &f->proxy, f->host,
+		    f->port, forward_dialed, c, &st);
+	else
+		c->dial = dial_start(f->loop, &f->to, f->host, f->port,
+		    forward_dialed, c, &st);
+	if (c->dial == NULL && c->tun == NULL) {
 		log_warn("%s -> %s", c->cname, st.msg);
 		forward_conn_free(c, 1);
 	}
@@ -586,6 +617,9 @@ forward_udp_cb(struct loop *l, int fd, int mask, void *arg)
 		d = loop_dgrams_at(f->dg, i);
 		if (d->truncated || d->peerlen <= sizeof(sa_family_t))
 			continue;	/* too long to pass on, or unnamed */
+		if (!acl_check(&f->acl, (struct sockaddr *)&d->peer,
+		    d->peerlen))
+			continue;	/* refused: dropped */
 		u = forward_peer_find(f, &d->peer, d->peerlen);
 		if (u == NULL && (u = forward_peer_new(f, &d->peer,
 		    d->peerlen)) == NULL)
@@ -676,10 +710,16 @@ forward_setup(struct fwd *f, struct status *st)
 	} else if (accept_start(&f->acc, f->loop, f->lis.fd, f->max_conns, 0,
 	    forward_conn_new, forward_accept_event, f, st) < 0)
 		return -1;
+	else
+		accept_set_acl(&f->acc, &f->acl);
 	log_info(LOG_VERBOSE, "listening on %s",
 	    f->lis.family == AF_UNIX && f->lo.unix_path != NULL ?
 	    f->lo.unix_path : sock_local_str(f->lis.fd, name, sizeof name));
-	log_info(LOG_VERBOSE, "forwarding to %s", f->target);
+	if (f->proxy.scheme != PROXY_NONE)
+		log_info(LOG_VERBOSE, "forwarding to %s via %s", f->target,
+		    f->proxy.name);
+	else
+		log_info(LOG_VERBOSE, "forwarding to %s", f->target);
 	return 0;
 }
 
@@ -727,6 +767,9 @@ forward_main(const struct sc_cmd *cmd, int argc, char **argv)
 	loop_timer_init(&f->expire, forward_expire_cb, f);
 	sock_opts_init(&f->lo, SOCK_STREAM, "tcp");
 	f->lo.activate = 1;
+	proxy_url_init(&f->proxy);
+	acl_init(&f->acl, log_refused, NULL);
+	f->lo.acl = &f->acl;
 	first = opt_parse(cmd, argc, argv, &f->lo, forward_opt, f, &st);
 	if (first == OPT_HELP) {
 		free(f);

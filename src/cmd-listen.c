@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "cmd.h"
 #include "log.h"
@@ -19,6 +20,7 @@
 struct listen_args {
 	int			keep;	/* -k */
 	struct relay_opts	ro;
+	struct acl		acl;	/* --allow, --deny */
 };
 
 static const struct opt_row listen_rows[] = {
@@ -45,6 +47,8 @@ static const struct opt_row listen_rows[] = {
 	OPT_ROW_SEND_ONLY,
 	OPT_ROW_RECV_ONLY,
 	OPT_ROW_WAIT_STDIN,
+	OPT_ROW_ALLOW,
+	OPT_ROW_DENY,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_END
@@ -152,6 +156,8 @@ listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
 	o.activate = 1;
+	acl_init(&a.acl, log_refused, NULL);
+	o.acl = &a.acl;
 	first = opt_parse(cmd, argc, argv, &o, listen_opt, &a, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;

@@ -22,5 +22,6 @@ extern const struct sc_cmd cmd_udp_send;
 extern const struct sc_cmd cmd_udp_recv;
 extern const struct sc_cmd cmd_echo;
 extern const struct sc_cmd cmd_forward;
+extern const struct sc_cmd cmd_proxy;
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "addr.h"
 #include "log.h"
 
 static const char	*log_cmd;
@@ -94,6 +95,19 @@ log_session_end(const char *peer, const char *gave_up, const char *summary)
 	if (gave_up != NULL)
 		log_info(LOG_VERBOSE, "stdin given up: %s", gave_up);
 	log_info(LOG_VERBOSE, "closed %s: %s", peer, summary);
+}
+
+void
+log_refused(void *arg, const struct sockaddr *peer, socklen_t len,
+    const char *why)
+{
+	char	name[ADDR_STRLEN];
+
+	(void)arg;
+	if (log_lvl < LOG_VERBOSE)
+		return;
+	log_info(LOG_VERBOSE, "refused %s (%s)", addr_format(peer, len, name,
+	    sizeof name), why);
 }
 
 int

@@ -6,6 +6,8 @@
 #ifndef SC_LOG_H
 #define SC_LOG_H
 
+#include <sys/socket.h>
+
 #include "status.h"
 
 #define LOG_QUIET	(-1)	/* -q: fatal errors only */
@@ -36,6 +38,13 @@ void	log_info(int level, const char *fmt, ...)
  */
 void	log_session_end(const char *peer, const char *gave_up,
 	    const char *summary);
+
+/*
+ * A peer refused by --allow/--deny (an acl_refused_cb, see acl.h): at -v,
+ * "refused 10.1.2.3:5555 (--deny 10.0.0.0/8)".
+ */
+void	log_refused(void *arg, const struct sockaddr *peer, socklen_t len,
+	    const char *why);
 
 /*
  * Report st once as a fatal error (with the pointer to --help for usage

@@ -22,6 +22,7 @@ static const struct sc_cmd *const commands[] = {
 	&cmd_udp_recv,
 	&cmd_echo,
 	&cmd_forward,
+	&cmd_proxy,
 };
 #define NCOMMANDS	(sizeof commands / sizeof commands[0])
 

@@ -12,7 +12,7 @@ load helpers/common
 setup() { sc_setup; }
 teardown() { sc_teardown; }
 
-COMMANDS=(listen connect udp-send udp-recv echo forward)
+COMMANDS=(listen connect udp-send udp-recv echo forward proxy)
 LISTENERS=(listen udp-recv echo)
 CLIENTS=(connect udp-send)
 

@@ -298,7 +298,7 @@ check_help_cmd() {
 		/^\.Sh / { in_es = ($0 == ".Sh EXIT STATUS"); next }
 		in_es && /^\.It / { print $2 }
 	' "$SC_MAN"
-	[ "${lines[*]}" = "0 1 64 68 69 71 75 77" ]
+	[ "${lines[*]}" = "0 1 64 68 69 71 75 76 77" ]
 }
 
 @test "docs: the man page documents SOCKCAT_NO_SPLICE and the examples" {
