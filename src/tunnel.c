@@ -548,8 +548,15 @@ enum tunnel_srv_state {
 	SRV_WRITE,		/* an answer, then read on */
 	SRV_DIAL,		/* the destination */
 	SRV_REPLY,		/* the final answer (and the early bytes) */
-	SRV_REFUSE		/* a refusal, then the end */
+	SRV_REFUSE,		/* a refusal, then the end */
+	SRV_LINGER		/* the refusal is out: wait for the client's
+				   EOF, so that closing over bytes it sent
+				   does not reset the refusal away */
 };
+
+/* How long, and how much, a refused client may still send. */
+#define SRV_LINGER_MS		1000
+#define SRV_LINGER_MAX		(64 * 1024)
 
 /* How telling a dial's failure is, as dial.c ranks them. */
 enum {
@@ -571,6 +578,7 @@ struct tunnel_srv {
 	struct dial			*dial;
 	int				 err, rank;	/* the dial's best */
 	int				 said;	/* the client sent a byte */
+	size_t				 drained;	/* SRV_LINGER */
 	struct status			 fail;	/* after the refusal */
 	struct loop_timer		 timer;
 	struct tunnel_info		 info;
@@ -903,6 +911,44 @@ tunnel_srv_parse(struct tunnel_srv *t)
 	}
 }
 
+/*
+ * The refusal has been sent: half-close, and read what the client still
+ * sends until its EOF (bounded in time and bytes), then the end.
+ */
+static void
+tunnel_srv_linger(struct tunnel_srv *t)
+{
+	struct status	st;
+
+	t->state = SRV_LINGER;
+	t->drained = 0;
+	if (shutdown(t->fd, SHUT_WR) < 0 ||
+	    loop_timer_at(t->loop, &t->timer, loop_now(t->loop) +
+	    SRV_LINGER_MS, &st) < 0) {
+		tunnel_srv_finish(t, t->info.end, &t->fail);
+		return;
+	}
+	/* On a failure t is gone already. */
+	(void)tunnel_srv_watch(t, LOOP_READ);
+}
+
+static void
+tunnel_srv_drain(struct tunnel_srv *t)
+{
+	ssize_t	r;
+
+	for (;;) {
+		r = recv(t->fd, t->b.in, t->b.cap, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (r <= 0 || (t->drained += (size_t)r) >= SRV_LINGER_MAX)
+			break;
+	}
+	tunnel_srv_finish(t, t->info.end, &t->fail);
+}
+
 static void
 tunnel_srv_cb(struct loop *l, int fd, int mask, void *arg)
 {
@@ -931,7 +977,10 @@ tunnel_srv_cb(struct loop *l, int fd, int mask, void *arg)
 		return;
 	case SRV_REFUSE:
 		if (tunnel_srv_send(t) == 1)
-			tunnel_srv_finish(t, t->info.end, &t->fail);
+			tunnel_srv_linger(t);
+		return;
+	case SRV_LINGER:
+		tunnel_srv_drain(t);
 		return;
 	}
 }
@@ -946,6 +995,10 @@ tunnel_srv_timeout_cb(struct loop *l, struct loop_timer *timer, void *arg)
 
 	(void)l;
 	(void)timer;
+	if (t->state == SRV_LINGER) {
+		tunnel_srv_finish(t, t->info.end, &t->fail);
+		return;
+	}
 	tunnel_ms_str(t->so->handshake_ms, w, sizeof w);
 	if (t->state == SRV_REPLY)
 		status_set(&st, SC_EX_TEMPFAIL, "the client did not take the "
