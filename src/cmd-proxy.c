@@ -414,6 +414,7 @@ proxy_listen_loopback(struct px *p, struct status *st)
 		if (sock_listen(&o4, &p->lis[0], st) < 0)
 			return -1;
 		p->nlis = 1;
+		memset(&ss, 0, sizeof ss);
 		len = sizeof ss;
 		if (getsockname(p->lis[0].fd, (struct sockaddr *)&ss, &len) < 0)
 			return status_errno(st, errno, SC_EX_OSERR,
@@ -475,11 +476,14 @@ proxy_setup(struct px *p, struct status *st)
 static void
 proxy_cleanup(struct px *p)
 {
-	int	i;
+	struct px_conn	*c, *next;
+	int		 i;
 
 	/* Tunnels cut short by a stop signal are reset, not ended. */
-	while (p->conns != NULL)
-		proxy_conn_free(p->conns, 1);
+	for (c = p->conns; c != NULL; c = next) {
+		next = c->next;
+		proxy_conn_free(c, 1);
+	}
 	accept_free(&p->acc);
 	for (i = 0; i < 2; i++)
 		if (p->lis[i].fd >= 0 || p->lis[i].have_path)

@@ -72,16 +72,19 @@ get16(const uint8_t *p)
 	return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* Equal strings, in time that does not depend on where they differ. */
+/*
+ * Equal byte strings (la bytes of a, lb of b), in time that does not
+ * depend on where they differ.
+ */
 static int
-proxy_same(const char *a, const char *b)
+proxy_same(const void *a, size_t la, const char *b, size_t lb)
 {
-	size_t		la = strlen(a), lb = strlen(b), i, n = la > lb ? la : lb;
-	unsigned	d = la != lb;
+	const unsigned char	*pa = a, *pb = (const unsigned char *)b;
+	size_t			 i, n = la > lb ? la : lb;
+	unsigned		 d = la != lb;
 
 	for (i = 0; i < n; i++)
-		d |= (unsigned)((i < la ? (unsigned char)a[i] : 0) ^
-		    (i < lb ? (unsigned char)b[i] : 0));
+		d |= (unsigned)((i < la ? pa[i] : 0) ^ (i < lb ? pb[i] : 0));
 	return d == 0;
 }
 
@@ -1144,8 +1147,9 @@ proxy_server_auth(struct proxy_server *s, const uint8_t *buf, size_t len,
 		return proxy_fail(st, SC_EX_NOPERM, "SOCKS5: a user name "
 		    "that is empty or holds a NUL");
 	}
-	if (s->auth != NULL && (!proxy_same(s->user, s->auth->user) ||
-	    !proxy_same(pass, s->auth->pass))) {
+	if (s->auth != NULL && (!proxy_same(s->user, ulen, s->auth->user,
+	    strlen(s->auth->user)) || !proxy_same(pass, plen, s->auth->pass,
+	    strlen(s->auth->pass)))) {
 		status_one_line(s->user);
 		return proxy_fail(st, SC_EX_NOPERM, "SOCKS5: user name "
 		    "or password rejected (user '%.64s')", s->user);
@@ -1335,6 +1339,7 @@ proxy_http_auth_ok(const struct proxy_server *s, const char *v, size_t n)
 	uint8_t		raw[2 * PROXY_CRED_MAX + 2];
 	char		want[2 * PROXY_CRED_MAX + 2];
 	size_t		len;
+	int		wlen;
 
 	while (n > 0 && (*v == ' ' || *v == '\t'))
 		v++, n--;
@@ -1347,14 +1352,14 @@ proxy_http_auth_ok(const struct proxy_server *s, const char *v, size_t n)
 	n -= 6;
 	while (n > 0 && *v == ' ')
 		v++, n--;
-	len = proxy_base64_decode(v, n, raw, sizeof raw - 1);
+	len = proxy_base64_decode(v, n, raw, sizeof raw);
 	if (len == (size_t)-1)
 		return 0;
-	raw[len] = '\0';
-	if (memchr(raw, '\0', len) != NULL)
+	wlen = snprintf(want, sizeof want, "%s:%s", s->auth->user,
+	    s->auth->pass);
+	if (wlen < 0 || (size_t)wlen >= sizeof want)
 		return 0;
-	snprintf(want, sizeof want, "%s:%s", s->auth->user, s->auth->pass);
-	return proxy_same((const char *)raw, want);
+	return proxy_same(raw, len, want, (size_t)wlen);
 }
 
 /*

@@ -450,6 +450,7 @@ sock_listen_inherited(const struct sock_opts *o, struct sock_listener *l,
 	socklen_t		tlen = sizeof type;
 	uint16_t		port = 0;
 
+	memset(&ss, 0, sizeof ss);
 	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return status_errno(st, errno, SC_EX_OSERR,
