@@ -1519,6 +1519,7 @@ proxy_socks5_rep(int code, int err)
 		return err == ENETUNREACH || err == ENETDOWN ? 3 :
 		    err == EHOSTUNREACH || err == EHOSTDOWN ? 4 : 5;
 	case SC_EX_NOHOST:
+	case SC_EX_USAGE:	/* a name with -n, a family -4/-6 exclude */
 		return 4;
 	case SC_EX_TEMPFAIL:
 		return 6;

@@ -485,6 +485,8 @@ test_server(void)
 	ok(s.out[1] == 6, "socks5 reply", "timeout: 6");
 	proxy_server_result(&s, SC_EX_NOHOST, 0, NULL, 0);
 	ok(s.out[1] == 4, "socks5 reply", "no such host: 4");
+	proxy_server_result(&s, SC_EX_USAGE, 0, NULL, 0);
+	ok(s.out[1] == 4, "socks5 reply", "a name with -n: 4");
 
 	m[0] = "\4\1\0\26\177\0\0\1bob\0";
 	l[0] = 12;
