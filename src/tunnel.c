@@ -323,8 +323,13 @@ tunnel_dialed(void *arg, int fd, const struct status *dst)
 
 	t->dial = NULL;
 	if (fd < 0) {
-		/* dial's message names the address: "proxy" goes first. */
-		status_set(&st, dst->code, "proxy %s", dst->msg);
+		/*
+		 * dial's message names the address: "proxy" goes first.  A
+		 * proxy that resets the connection at once (its --deny) gave
+		 * no answer in its protocol: 76, as a reset in the handshake.
+		 */
+		status_set(&st, dst->code == SC_EX_FAIL ? SC_EX_PROTOCOL :
+		    dst->code, "proxy %s", dst->msg);
 		tunnel_finish(t, 0, &st);
 		return;
 	}

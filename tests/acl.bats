@@ -143,9 +143,12 @@ refused_from() {
 	bg_port E /dev/null "$SOCKCAT" echo -v -b 127.0.0.1 -p 0
 	local eport=$BPORT
 	bg_port P /dev/null "$SOCKCAT" proxy -v -p 0 --allow 127.0.0.1
-	run -1 --separate-stderr timeout 10 "$SOCKCAT" connect -s 127.0.0.2 \
+	# A reset instead of an answer: no reply in the protocol, 76.
+	run -76 --separate-stderr timeout 10 "$SOCKCAT" connect -s 127.0.0.2 \
 	    --proxy "socks5h://127.0.0.1:$BPORT" 127.0.0.1 "$eport" </dev/null
-	[[ $stderr == *"Connection reset by peer"* ]]
+	[[ $stderr == "sockcat: connect: proxy 127.0.0.1:$BPORT: "* ]]
+	[[ $stderr == *"reset by peer"* || $stderr == *"Broken pipe"* ||
+	    $stderr == *"closed the connection"* ]]
 	sc_wait_file "$SC_TMP/P.err" 'refused 127.0.0.2'
 	run -0 timeout 10 bash -c 'echo hi | "$1" connect --proxy \
 	    "socks5h://127.0.0.1:$2" 127.0.0.1 "$3"' _ "$SOCKCAT" "$BPORT" \

@@ -170,18 +170,22 @@ count_fds() {
 
 @test "proxy client: ssh's ProxyCommand through sockcat connect --proxy socks5h" {
 	start_microsocks MS
-	# A server that says what an SSH server says first, then ends.
-	printf 'SSH-2.0-sctest\r\n' >"$SC_TMP/banner"
-	target T "$SC_TMP/banner"
-	run timeout 20 ssh -v -F /dev/null -o BatchMode=yes \
+	# A server that says what an SSH server says first, and ends once
+	# ssh's own banner has come the other way (microsocks ends a tunnel
+	# at its first EOF: not before).
+	sc_idle_fifo
+	printf 'SSH-2.0-sctest\r\n' >&"$SC_IDLE_FD"
+	target T "$SC_TMP/idle"
+	sc_bg SSH /dev/null ssh -v -F /dev/null -o BatchMode=yes \
 	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
 	    -o ConnectTimeout=10 -p "$TPORT" \
 	    -o ProxyCommand="$SOCKCAT connect --proxy socks5h://127.0.0.1:$MSPORT %h %p" \
 	    nobody@localhost true
-	[[ $output == *"remote software version sctest"* ]]
-	# ssh's own banner went the other way, through the tunnel.
+	sc_wait_file "$SC_TMP/T.out" '^SSH-2.0-OpenSSH'
+	sc_idle_close
+	[ "$(sc_wait_rc SSH)" = 255 ]
+	grep -q 'remote software version sctest' "$SC_TMP/SSH.err"
 	[ "$(sc_wait_rc T)" = 0 ]
-	grep -q '^SSH-2.0-OpenSSH' "$SC_TMP/T.out"
 }
 
 # ---------------------------------------------------- client, odd proxies
