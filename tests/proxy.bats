@@ -60,21 +60,25 @@ echo_server() {
 # and no half-close before the end: microsocks and tinyproxy end a tunnel
 # at its first EOF, whichever way it goes.
 through() {
-	local url=$1
+	local url=$1 up down
 	shift
+	# Names of their own: a second call must not read the first's files.
+	THROUGH_N=$((${THROUGH_N:-0} + 1))
+	up=TU$THROUGH_N
+	down=TD$THROUGH_N
 	[ -n "${SC_IDLE_FD:-}" ] || sc_idle_fifo
-	target T "$SC_TMP/idle"
+	target "$up" "$SC_TMP/idle"
 	run -0 timeout 30 bash -c '"$1" connect --proxy "$2" "${@:5}" \
 	    127.0.0.1 "$3" <"$4"' _ "$SOCKCAT" "$url" "$TPORT" \
 	    "$BATS_FILE_TMPDIR/d1M" "$@"
-	[ "$(sc_wait_rc T)" = 0 ]
-	cmp "$BATS_FILE_TMPDIR/d1M" "$SC_TMP/T.out"
-	target T2 "$BATS_FILE_TMPDIR/d1M"
+	[ "$(sc_wait_rc "$up")" = 0 ]
+	cmp "$BATS_FILE_TMPDIR/d1M" "$SC_TMP/$up.out"
+	target "$down" "$BATS_FILE_TMPDIR/d1M"
 	run -0 timeout 30 bash -c '"$1" connect --no-shutdown --proxy "$2" \
 	    "${@:5}" 127.0.0.1 "$3" </dev/null >"$4"' _ "$SOCKCAT" "$url" \
-	    "$TPORT" "$SC_TMP/down" "$@"
-	[ "$(sc_wait_rc T2)" = 0 ]
-	cmp "$BATS_FILE_TMPDIR/d1M" "$SC_TMP/down"
+	    "$TPORT" "$SC_TMP/$down.got" "$@"
+	[ "$(sc_wait_rc "$down")" = 0 ]
+	cmp "$BATS_FILE_TMPDIR/d1M" "$SC_TMP/$down.got"
 }
 
 # fake_proxy NAME FILE: a "proxy" that sends FILE as soon as a client
