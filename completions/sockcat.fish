@@ -45,6 +45,8 @@ set -l __sockcat_listen \
     '- sha256 - at the end, the SHA-256 of what was sent and received' \
     'C crlf - send each LF as CRLF' \
     '- rate RATE at most RATE bytes a second each way' \
+    '- allow CIDR accept only peers in CIDR' \
+    '- deny CIDR refuse peers in CIDR' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     '- log-format text|json stderr as text lines or JSON objects' \
@@ -83,6 +85,8 @@ set -l __sockcat_connect \
     '- sha256 - at the end, the SHA-256 of what was sent and received' \
     'C crlf - send each LF as CRLF' \
     '- rate RATE at most RATE bytes a second each way' \
+    '- proxy URL through a proxy (socks4/4a/5/5h or http URL)' \
+    '- proxy-auth-file PATH read the proxy USER:PASS from a file' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     '- log-format text|json stderr as text lines or JSON objects' \
@@ -131,6 +135,8 @@ set -l __sockcat_udp_recv \
     'x hexdump =FILE dump each datagram in hex and ASCII (stderr, or FILE)' \
     '- stats - at the end, datagrams, bytes, duration, rate' \
     '- sha256 - at the end, the SHA-256 of what was received' \
+    '- allow CIDR take only datagrams from CIDR' \
+    '- deny CIDR drop datagrams from CIDR' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     '- log-format text|json stderr as text lines or JSON objects' \
@@ -155,6 +161,8 @@ set -l __sockcat_echo \
     '- nodelay - set TCP_NODELAY' \
     '- rcvbuf N SO_RCVBUF in bytes' \
     '- sndbuf N SO_SNDBUF in bytes' \
+    '- allow CIDR accept only peers in CIDR' \
+    '- deny CIDR refuse peers in CIDR' \
     'v verbose - log each connection' \
     'q quiet - print nothing but fatal errors' \
     '- log-format text|json stderr as text lines or JSON objects' \
@@ -197,6 +205,10 @@ set -l __sockcat_forward \
     'x hexdump =FILE dump what moves, each line naming its pair' \
     '- stats - at the end of each pair, bytes, duration, rate' \
     '- rate RATE at most RATE bytes a second each way, per pair' \
+    '- proxy URL through a proxy (socks4/4a/5/5h or http URL)' \
+    '- proxy-auth-file PATH read the proxy USER:PASS from a file' \
+    '- allow CIDR accept only peers in CIDR' \
+    '- deny CIDR refuse peers in CIDR' \
     'v verbose - log each pair' \
     'q quiet - print nothing but fatal errors' \
     '- log-format text|json stderr as text lines or JSON objects' \
@@ -243,6 +255,37 @@ set -l __sockcat_ping \
     '- log-format text|json stderr as text lines or JSON objects' \
     'h help - show the options and exit'
 
+set -l __sockcat_proxy \
+    '4 ipv4 - IPv4 only (destinations)' \
+    '6 ipv6 - IPv6 only (destinations)' \
+    'p port PORT local port to listen on (default 1080)' \
+    'b bind ADDR local address to listen on (default loopback)' \
+    'U unix PATH listen on a Unix socket instead of a port' \
+    's source ADDR local address towards destinations' \
+    'n numeric - no DNS, addresses must be numeric' \
+    'w timeout DUR connect timeout to destinations' \
+    'i idle-timeout DUR close a tunnel idle for DUR' \
+    'm max-conns N at most N clients at once' \
+    'c count N exit after N clients' \
+    '- auth USER:PASS require this user name and password' \
+    '- auth-file PATH read the USER:PASS of --auth from a file' \
+    '- allow CIDR accept only clients in CIDR' \
+    '- deny CIDR refuse clients in CIDR' \
+    '- reuseaddr - set SO_REUSEADDR' \
+    '- no-reuseaddr - do not set SO_REUSEADDR' \
+    '- reuseport - set SO_REUSEPORT' \
+    '- keepalive =IDLE,INTVL,CNT SO_KEEPALIVE, optionally with timings' \
+    '- nodelay - set TCP_NODELAY' \
+    '- rcvbuf N SO_RCVBUF in bytes' \
+    '- sndbuf N SO_SNDBUF in bytes' \
+    'v verbose - log each tunnel' \
+    'q quiet - print nothing but fatal errors' \
+    'x hexdump =FILE dump what moves, each line naming its tunnel' \
+    '- stats - at the end of each tunnel, bytes, duration, rate' \
+    '- rate RATE at most RATE bytes a second each way, per tunnel' \
+    '- log-format text|json stderr as text lines or JSON objects' \
+    'h help - show the options and exit'
+
 # The command: the first word after "sockcat" that is not an option.
 function __sockcat_command
     for t in (commandline -opc)[2..-1]
@@ -272,14 +315,15 @@ complete -c sockcat -n 'not __sockcat_command' -a forward -d 'concurrent port fo
 complete -c sockcat -n 'not __sockcat_command' -a scan -d 'which ports accept (nc -z, in parallel)'
 complete -c sockcat -n 'not __sockcat_command' -a wait -d 'wait until services accept, then run COMMAND'
 complete -c sockcat -n 'not __sockcat_command' -a ping -d 'ICMP echo (raw or ICMP datagram socket)'
+complete -c sockcat -n 'not __sockcat_command' -a proxy -d 'SOCKS4/4a/5 and HTTP CONNECT proxy server'
 complete -c sockcat -n 'not __sockcat_command' -a help -d 'show the options of a command'
 
 # sockcat help COMMAND
 complete -c sockcat -n '__sockcat_is help; and test (count (commandline -opc)) -eq 2' \
-    -a 'listen connect udp-send udp-recv echo forward scan wait ping'
+    -a 'listen connect udp-send udp-recv echo forward proxy scan wait ping'
 
 # Each command's options, from its list.
-for cmd in listen connect udp-send udp-recv echo forward scan wait ping
+for cmd in listen connect udp-send udp-recv echo forward proxy scan wait ping
     set -l list __sockcat_(string replace -a -- - _ $cmd)
     for entry in $$list
         set -l f (string split -m 3 ' ' -- $entry)

@@ -6,8 +6,10 @@
  * read past one is caught.  The command's rows go through opt_parse() with
  * the shared handler opt_net() on a struct sock_opts, then through the
  * listener or client operand rules.  The commands' own options are parsed
- * here by their metavariable (DUR, N) with the strict parsers; the command
- * mains are never run, so nothing touches the network.
+ * here by their metavariable (DUR, N) with the strict parsers, and
+ * --proxy/--proxy-auth-file by proxy_opt(); --allow/--deny go into a
+ * struct acl as the listeners' do.  The command mains are never run, so
+ * nothing touches the network.
  */
 #include "config.h"
 
@@ -20,11 +22,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "cmd.h"
 #include "log.h"
 #include "opt.h"
 #include "parse.h"
+#include "proxy.h"
 #include "sock.h"
 #include "status.h"
 
@@ -50,6 +54,10 @@ static const struct {
 	{ &cmd_ping,		SOCK_DGRAM,	"udp",	1 },
 };
 
+/* The rules --allow/--deny fill, and --proxy's URL (see below). */
+static struct acl	fuzz_acl;
+static struct proxy_url	fuzz_proxy;
+
 static void
 fail(const char *why, const char *detail)
 {
@@ -64,6 +72,7 @@ cmd_opt(void *ctx, int id, const char *arg, struct status *st)
 	const struct sc_cmd	*cmd = ctx;
 	const struct opt_row	*r;
 	int64_t			 v;
+	int			 rc;
 
 	for (r = cmd->opts; r->id != 0; r++)
 		if (r->id == id)
@@ -73,6 +82,10 @@ cmd_opt(void *ctx, int id, const char *arg, struct status *st)
 	if ((r->arg == OPT_ARG_REQUIRED) != (arg != NULL) &&
 	    r->arg != OPT_ARG_OPTIONAL)
 		fail("value given to or missing from an option", r->lng);
+	/* --proxy and --proxy-auth-file: as connect and forward take them. */
+	rc = proxy_opt(&fuzz_proxy, id, arg, st);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	if (arg == NULL || r->meta == NULL)
 		return 0;
 	if (strcmp(r->meta, "DUR") == 0)
@@ -163,6 +176,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	log_set_level(LOG_NORMAL);
 	status_clear(&st);
 	sock_opts_init(&o, commands[k].socktype, commands[k].proto);
+	acl_init(&fuzz_acl, NULL, NULL);
+	o.acl = &fuzz_acl;
+	proxy_url_init(&fuzz_proxy);
 	first = opt_parse(cmd, argc, argv, &o, cmd_opt, (void *)cmd, &st);
 	if (first == OPT_HELP)
 		goto out;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "accept.h"
+#include "acl.h"
 #include "sock.h"
 
 /* Watch the listener for what it may do now. */
@@ -15,9 +16,10 @@ static void
 accept_arm(struct acceptor *a)
 {
 	struct status	st;
-	int		on = !a->paused && !a->full && !a->off;
+	int		on = !a->paused && !a->full && !a->off, i;
 
-	(void)loop_mask(a->loop, a->fd, on ? LOOP_READ : 0, &st);
+	for (i = 0; i < a->nfds; i++)
+		(void)loop_mask(a->loop, a->fds[i], on ? LOOP_READ : 0, &st);
 }
 
 static void
@@ -63,6 +65,13 @@ static void
 accept_one(struct acceptor *a, int fd, const struct sockaddr_storage *peer,
     socklen_t peerlen)
 {
+	if (!acl_check(a->acl, (const struct sockaddr *)peer, peerlen)) {
+		/* Refused by --allow/--deny: not a connection of ours. */
+		a->denied++;
+		sock_reset(fd);
+		close(fd);
+		return;
+	}
 	a->seen++;
 	if (a->max >= 0 && a->open >= a->max) {
 		close(fd);
@@ -131,6 +140,8 @@ accept_start(struct acceptor *a, struct loop *l, int fd, int64_t max,
 	memset(a, 0, sizeof *a);
 	a->loop = l;
 	a->fd = fd;
+	a->fds[0] = fd;
+	a->nfds = 1;
 	a->max = max;
 	a->refuse = refuse;
 	a->conn_cb = conn_cb;
@@ -140,6 +151,28 @@ accept_start(struct acceptor *a, struct loop *l, int fd, int64_t max,
 	if (sock_set_nonblock(fd, 1) < 0)
 		return status_errno(st, errno, SC_EX_OSERR, "listener");
 	return loop_set(l, fd, LOOP_READ, accept_cb, a, st);
+}
+
+void
+accept_set_acl(struct acceptor *a, const struct acl *acl)
+{
+	a->acl = acl;
+}
+
+int
+accept_add(struct acceptor *a, int fd, struct status *st)
+{
+	int	on = !a->paused && !a->full && !a->off;
+
+	if (a->nfds == ACCEPT_FDS_MAX)
+		return status_set(st, SC_EX_SOFTWARE, "listener: at most %d "
+		    "sockets", ACCEPT_FDS_MAX);
+	if (sock_set_nonblock(fd, 1) < 0)
+		return status_errno(st, errno, SC_EX_OSERR, "listener");
+	if (loop_set(a->loop, fd, on ? LOOP_READ : 0, accept_cb, a, st) < 0)
+		return -1;
+	a->fds[a->nfds++] = fd;
+	return 0;
 }
 
 void
@@ -165,9 +198,12 @@ accept_stop(struct acceptor *a)
 void
 accept_free(struct acceptor *a)
 {
+	int	i;
+
 	if (a->loop == NULL)
 		return;
 	loop_timer_stop(a->loop, &a->retry);
-	loop_del(a->loop, a->fd);
+	for (i = 0; i < a->nfds; i++)
+		loop_del(a->loop, a->fds[i]);
 	a->loop = NULL;
 }

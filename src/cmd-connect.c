@@ -13,17 +13,14 @@
 #include "log.h"
 #include "observe.h"
 #include "opt.h"
+#include "proxy.h"
 #include "relay.h"
 #include "sig.h"
 #include "sock.h"
 #include "status.h"
 #include "tls.h"
 #include "tlslayer.h"
-
-struct connect_args {
-	struct relay_opts	ro;
-	struct tls_opts		tls;
-};
+#include "tunnel.h"
 
 static const struct opt_row connect_rows[] = {
 	OPT_ROW_IPV4,
@@ -54,10 +51,18 @@ static const struct opt_row connect_rows[] = {
 	OPT_ROW_KEY,
 	OPT_ROW_TLS_MIN,
 	OBSERVE_ROWS_RELAY,
+	OPT_ROW_PROXY,
+	OPT_ROW_PROXY_AUTH_FILE,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_LOG_FORMAT,
 	OPT_ROW_END
+};
+
+struct connect_args {
+	struct relay_opts	ro;
+	struct tls_opts		tls;
+	struct proxy_url	proxy;		/* --proxy */
 };
 
 static int
@@ -72,6 +77,8 @@ connect_opt(void *ctx, int id, const char *arg, struct status *st)
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	if ((r = observe_opt(&a->ro.obs, id, arg, st)) != 0)
+		return r < 0 ? -1 : 0;
+	if ((r = proxy_opt(&a->proxy, id, arg, st)) != 0)
 		return r < 0 ? -1 : 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
 }
@@ -149,10 +156,11 @@ connect_tls(struct tls_ctx *ctx, int fd, const char *host, char *name,
 	return t;
 }
 
-/* Connect and relay the one session. */
+/* Connect (through the proxy, with --proxy) and relay the one session. */
 static int
 connect_run(const struct sock_opts *o, const char *host,
-    struct relay_opts *ro, struct tls_ctx *ctx, struct status *st)
+    struct relay_opts *ro, struct tls_ctx *ctx, const struct proxy_url *proxy,
+    struct status *st)
 {
 	struct relay	 r;
 	struct tlslayer	*t = NULL;
@@ -164,13 +172,16 @@ connect_run(const struct sock_opts *o, const char *host,
 	relay_init(&r, STDIN_FILENO, STDOUT_FILENO, o->seqpacket);
 	/* -w covers the connect and the TLS handshake together. */
 	deadline = o->timeout_ms >= 0 ? sock_now_ms() + o->timeout_ms : -1;
-	fd = sock_connect(o, host, st);
+	fd = proxy->scheme != PROXY_NONE ? tunnel_blocking(o, proxy, host,
+	    o->remote_port, st) : sock_connect(o, host, st);
 	if (fd < 0) {
 		if (sig_pending())
 			sig_reraise();
 		return -1;
 	}
-	if (o->unix_path != NULL)
+	if (proxy->scheme != PROXY_NONE)
+		tunnel_name(proxy, host, o->remote_port, name, sizeof name);
+	else if (o->unix_path != NULL)
 		snprintf(name, sizeof name, "%s", o->unix_path);
 	else
 		sock_peer_str(fd, name, sizeof name);
@@ -207,6 +218,7 @@ connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 	status_clear(&st);
 	memset(&a, 0, sizeof a);
 	tls_opts_init(&a.tls);
+	proxy_url_init(&a.proxy);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
 	first = opt_parse(cmd, argc, argv, &o, connect_opt, &a, &st);
 	if (first == OPT_HELP)
@@ -215,7 +227,8 @@ connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 	    NULL, &st) < 0)
 		return log_status(&st);
 	if (relay_opts_check(&a.ro, &st) < 0 ||
-	    connect_tls_check(&o, &a.tls, &st) < 0)
+	    connect_tls_check(&o, &a.tls, &st) < 0 ||
+	    proxy_opts_check(&a.proxy, &o, host, &st) < 0)
 		return log_status(&st);
 	a.ro.idle_ms = o.idle_ms;
 	o.attempt = connect_attempt;
@@ -227,7 +240,7 @@ connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 			log_warn("--insecure: the server's certificate and "
 			    "name are not verified");
 	}
-	rc = connect_run(&o, host, &a.ro, ctx, &st);
+	rc = connect_run(&o, host, &a.ro, ctx, &a.proxy, &st);
 	tls_ctx_free(ctx);
 	if (rc < 0)
 		return log_status(&st);

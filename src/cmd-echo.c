@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "accept.h"
+#include "acl.h"
 #include "addr.h"
 #include "buf.h"
 #include "cmd.h"
@@ -64,6 +65,8 @@ static const struct opt_row echo_rows[] = {
 	OPT_ROW_NODELAY,
 	OPT_ROW_RCVBUF,
 	OPT_ROW_SNDBUF,
+	OPT_ROW_ALLOW,
+	OPT_ROW_DENY,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_LOG_FORMAT,
@@ -88,6 +91,7 @@ struct echo_conn {
 
 struct echo {
 	struct sock_opts	 o;
+	struct acl		 acl;		/* --allow, --deny */
 	struct sock_listener	 lis;
 	struct acceptor		 acc;
 	struct loop		*loop;
@@ -589,7 +593,8 @@ echo_dgram_cb(struct loop *l, int fd, int mask, void *arg)
 			log_info(LOG_DEBUG, "datagram from %s: %zu bytes",
 			    addr_format((struct sockaddr *)&d->peer,
 			    d->peerlen, name, sizeof name), d->len);
-		if (!echo_dgram_answerable(e, d))
+		if (!acl_check(&e->acl, (struct sockaddr *)&d->peer,
+		    d->peerlen) || !echo_dgram_answerable(e, d))
 			continue;
 		if (e->timestamp) {
 			midline = 0;
@@ -665,6 +670,8 @@ echo_setup(struct echo *e, struct status *st)
 	} else if (accept_start(&e->acc, e->loop, e->lis.fd, e->max_conns,
 	    1, echo_conn_new, echo_accept_event, e, st) < 0)
 		return -1;
+	else
+		accept_set_acl(&e->acc, &e->acl);
 	log_listening(sock_local_str(e->lis.fd, name, sizeof name));
 	return 0;
 }
@@ -703,6 +710,8 @@ echo_main(const struct sc_cmd *cmd, int argc, char **argv)
 	status_clear(&st);
 	sock_opts_init(&e.o, SOCK_STREAM, "tcp");
 	e.o.activate = 1;
+	acl_init(&e.acl, log_refused, NULL);
+	e.o.acl = &e.acl;
 	first = opt_parse(cmd, argc, argv, &e.o, echo_opt, &e, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "accept.h"
+#include "acl.h"
 #include "addr.h"
 #include "cmd.h"
 #include "dial.h"
@@ -29,11 +30,13 @@
 #include "opt.h"
 #include "pair.h"
 #include "parse.h"
+#include "proxy.h"
 #include "sig.h"
 #include "sock.h"
 #include "status.h"
 #include "tls.h"
 #include "tlslayer.h"
+#include "tunnel.h"
 
 enum {
 	OPT_TO_UNIX = OPT_CMD,
@@ -94,6 +97,10 @@ static const struct opt_row forward_rows[] = {
 	    "duration, rate"),
 	OBSERVE_ROW_RATE_TEXT("at most RATE bytes a second each way, per "
 	    "pair (k/M/G suffixes)"),
+	OPT_ROW_PROXY,
+	OPT_ROW_PROXY_AUTH_FILE,
+	OPT_ROW_ALLOW,
+	OPT_ROW_DENY,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_LOG_FORMAT,
@@ -108,6 +115,7 @@ struct fwd_conn {
 	struct fwd	*f;
 	int		 cfd, tfd;
 	struct dial	*dial;
+	struct tunnel	*tun;		/* --proxy: instead of dial */
 	struct pair	*pair;
 	struct tlslayer	*ctls, *ttls;	/* --tls, --to-tls */
 	struct observe	*ob;		/* -x, --stats, --rate; or NULL */
@@ -139,6 +147,8 @@ struct fwd {
 	const char		*to_unix;
 	char			 target[ADDR_STRLEN];	/* for messages */
 	int			 udp;
+	struct proxy_url	 proxy;		/* --proxy */
+	struct acl		 acl;		/* --allow, --deny */
 	int64_t			 max_conns;	/* -m; -1: none */
 	int64_t			 count;		/* -c; -1: forever */
 	int64_t			 accepted, closed;
@@ -169,6 +179,8 @@ forward_opt(void *ctx, int id, const char *arg, struct status *st)
 
 	r = tls_opt(&f->tls, id, arg, st);
 	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if ((r = proxy_opt(&f->proxy, id, arg, st)) != 0)
 		return r < 0 ? -1 : 0;
 	switch (id) {
 	case OPT_TO_UNIX:
@@ -249,6 +261,11 @@ forward_sides(struct fwd *f, int argc, char **argv, int first,
 		return status_usage(st, "%s does not go with --udp",
 		    f->max_conns >= 0 ? "--max-conns" : f->count >= 0 ?
 		    "--count" : "--rate");
+	if (f->proxy.scheme != PROXY_NONE && (f->udp || f->to_unix != NULL))
+		return status_usage(st, "--proxy does not go with %s",
+		    f->udp ? "--udp" : "--to-unix");
+	if (proxy_opts_check(&f->proxy, NULL, f->host, st) < 0)
+		return -1;
 	*to = *lo;
 	to->unix_path = f->to_unix;
 	to->port_set = 0;
@@ -257,6 +274,10 @@ forward_sides(struct fwd *f, int argc, char **argv, int first,
 	to->reuseaddr = -1;
 	to->reuseport = 0;
 	to->timeout_ms = lo->timeout_ms < 0 ? FWD_CONNECT_MS : lo->timeout_ms;
+	to->acl = NULL;
+	if (f->proxy.scheme == PROXY_SOCKS4 && to->family == AF_INET6)
+		return status_usage(st, "-6 does not go with socks4, which "
+		    "reaches IPv4 addresses only (socks4a or socks5 can)");
 	/* The listener: dual-stack unless -b says otherwise. */
 	lo->family = AF_UNSPEC;
 	lo->source = NULL;
@@ -372,6 +393,7 @@ forward_conn_free(struct fwd_conn *c, int reset)
 	forward_conn_unlink(f, c);
 	if (c->dial != NULL)
 		dial_cancel(c->dial);
+	tunnel_cancel(c->tun);
 	if (c->pair != NULL) {
 		if (reset) {
 			pair_reset(c->pair, 0);
@@ -385,9 +407,7 @@ forward_conn_free(struct fwd_conn *c, int reset)
 	close(c->cfd);
 	if (c->tfd >= 0)
 		close(c->tfd);
-	if (c->ob != NULL)
-		observe_free(c->ob);
-	free(c->ob);
+	observe_pair_free(c->ob);
 	free(c);
 	f->closed++;
 	accept_closed(&f->acc);
@@ -422,13 +442,7 @@ forward_pair_done(struct pair *p, void *arg, const struct status *st)
 		    (unsigned long long)n->out[0],
 		    (unsigned long long)n->out[1], (long long)(ms / 1000),
 		    (long long)(ms % 1000));
-	if (c->ob != NULL) {
-		struct observe_counts	oc = { { n->out[0], n->out[1] }, 0,
-					    { 0, 0 }, ms };
-
-		observe_end(c->ob);
-		observe_report(c->ob, c->ob->name, &oc);
-	}
+	observe_pair_report(c->ob, n);
 	/* The engine has reset the other side of a reset already. */
 	forward_conn_free(c, 0);
 }
@@ -472,25 +486,6 @@ forward_tls_layers(struct fwd_conn *c, struct pair_end_spec *e,
 	return 0;
 }
 
-/*
- * -x, --stats, --rate: the pair's observer and its taps, named
- * "CLIENT -> TARGET" in hexdump and stats lines.
- */
-static int
-forward_observe(struct fwd_conn *c, struct pair_opts *po, struct status *st)
-{
-	char	name[OBSERVE_NAME_MAX];
-
-	if (!observe_wanted(&c->f->obs))
-		return 0;
-	if ((c->ob = calloc(1, sizeof *c->ob)) == NULL)
-		return status_errno(st, ENOMEM, SC_EX_SOFTWARE, "observe");
-	snprintf(name, sizeof name, "%s -> %s", c->cname, c->tname);
-	if (observe_begin(c->ob, &c->f->obs, OBSERVE_PAIR, name, st) < 0)
-		return -1;
-	observe_taps(c->ob, po->tap);
-	return 0;
-}
 
 /* The target answered, or could not be reached. */
 static void
@@ -503,6 +498,7 @@ forward_dialed(void *arg, int fd, const struct status *dst)
 	struct status		 st;
 
 	c->dial = NULL;
+	c->tun = NULL;
 	if (fd < 0) {
 		/* The client must not take a closed target for an answer. */
 		log_warn("%s -> %s", c->cname, dst->msg);
@@ -511,7 +507,10 @@ forward_dialed(void *arg, int fd, const struct status *dst)
 	}
 	c->tfd = fd;
 	/* The address it reached, for -v; the target as given otherwise. */
-	if (f->to_unix != NULL || log_level() < LOG_VERBOSE)
+	if (f->proxy.scheme != PROXY_NONE)
+		tunnel_name(&f->proxy, f->host, f->port, c->tname,
+		    sizeof c->tname);
+	else if (f->to_unix != NULL || log_level() < LOG_VERBOSE)
 		snprintf(c->tname, sizeof c->tname, "%s", f->target);
 	else
 		sock_peer_str(fd, c->tname, sizeof c->tname);
@@ -521,7 +520,9 @@ forward_dialed(void *arg, int fd, const struct status *dst)
 	    "%s -> %s", c->cname, c->tname);
 	memset(e, 0, sizeof e);
 	memset(&po, 0, sizeof po);
-	if (forward_observe(c, &po, &st) < 0) {
+	/* -x, --stats, --rate: named "CLIENT -> TARGET". */
+	if (observe_pair_begin(&c->ob, &f->obs, c->cname, c->tname, &po,
+	    &st) < 0) {
 		log_warn("%s -> %s: %s", c->cname, c->tname, st.msg);
 		forward_conn_free(c, 1);
 		return;
@@ -588,9 +589,13 @@ forward_conn_new(void *arg, int fd, const struct sockaddr_storage *peer,
 		forward_conn_free(c, 1);
 		return;
 	}
-	c->dial = dial_start(f->loop, &f->to, f->host, f->port,
-	    forward_dialed, c, &st);
-	if (c->dial == NULL) {
+	if (f->proxy.scheme != PROXY_NONE)
+		c->tun = tunnel_open(f->loop, &f->to, &f->proxy, f->host,
+		    f->port, forward_dialed, c, &st);
+	else
+		c->dial = dial_start(f->loop, &f->to, f->host, f->port,
+		    forward_dialed, c, &st);
+	if (c->dial == NULL && c->tun == NULL) {
 		log_warn("%s -> %s", c->cname, st.msg);
 		forward_conn_free(c, 1);
 	}
@@ -856,6 +861,9 @@ forward_udp_cb(struct loop *l, int fd, int mask, void *arg)
 		d = loop_dgrams_at(f->dg, i);
 		if (d->truncated || d->peerlen <= sizeof(sa_family_t))
 			continue;	/* too long to pass on, or unnamed */
+		if (!acl_check(&f->acl, (struct sockaddr *)&d->peer,
+		    d->peerlen))
+			continue;	/* refused: dropped */
 		u = forward_peer_find(f, &d->peer, d->peerlen);
 		if (u == NULL && (u = forward_peer_new(f, &d->peer,
 		    d->peerlen)) == NULL)
@@ -952,9 +960,15 @@ forward_setup(struct fwd *f, struct status *st)
 	} else if (accept_start(&f->acc, f->loop, f->lis.fd, f->max_conns, 0,
 	    forward_conn_new, forward_accept_event, f, st) < 0)
 		return -1;
+	else
+		accept_set_acl(&f->acc, &f->acl);
 	log_listening(f->lis.family == AF_UNIX && f->lo.unix_path != NULL ?
 	    f->lo.unix_path : sock_local_str(f->lis.fd, name, sizeof name));
-	log_info(LOG_VERBOSE, "forwarding to %s", f->target);
+	if (f->proxy.scheme != PROXY_NONE)
+		log_info(LOG_VERBOSE, "forwarding to %s via %s", f->target,
+		    f->proxy.name);
+	else
+		log_info(LOG_VERBOSE, "forwarding to %s", f->target);
 	return 0;
 }
 
@@ -1014,6 +1028,9 @@ forward_main(const struct sc_cmd *cmd, int argc, char **argv)
 	sock_opts_init(&f->lo, SOCK_STREAM, "tcp");
 	f->lo.activate = 1;
 	tls_opts_init(&f->tls);
+	proxy_url_init(&f->proxy);
+	acl_init(&f->acl, log_refused, NULL);
+	f->lo.acl = &f->acl;
 	first = opt_parse(cmd, argc, argv, &f->lo, forward_opt, f, &st);
 	if (first == OPT_HELP) {
 		free(f);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "cmd.h"
 #include "log.h"
@@ -24,6 +25,7 @@ struct listen_args {
 	struct relay_opts	 ro;
 	struct tls_opts		 tls;
 	struct tls_ctx		*ctx;	/* --tls: one for every session */
+	struct acl		 acl;	/* --allow, --deny */
 };
 
 static const struct opt_row listen_rows[] = {
@@ -58,6 +60,8 @@ static const struct opt_row listen_rows[] = {
 	OPT_ROW_ALPN,
 	OPT_ROW_TLS_MIN,
 	OBSERVE_ROWS_RELAY,
+	OPT_ROW_ALLOW,
+	OPT_ROW_DENY,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_LOG_FORMAT,
@@ -231,6 +235,8 @@ listen_main(const struct sc_cmd *cmd, int argc, char **argv)
 	tls_opts_init(&a.tls);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
 	o.activate = 1;
+	acl_init(&a.acl, log_refused, NULL);
+	o.acl = &a.acl;
 	first = opt_parse(cmd, argc, argv, &o, listen_opt, &a, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;

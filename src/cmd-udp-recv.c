@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "cmd.h"
 #include "log.h"
@@ -69,6 +70,8 @@ static const struct opt_row udp_recv_rows[] = {
 	OBSERVE_ROW_STATS_TEXT("at the end: datagrams and bytes received, "
 	    "duration, rate"),
 	OBSERVE_ROW_SHA256,
+	OPT_ROW_ALLOW,
+	OPT_ROW_DENY,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_LOG_FORMAT,
@@ -84,6 +87,8 @@ struct udp_recv_join {
 
 struct udp_recv {
 	struct sock_opts	 o;
+	struct acl		 acl;		/* --allow, --deny */
+	int			 short_wait;	/* SO_RCVTIMEO is less than -w */
 	int64_t			 count;		/* -c; 0: no limit */
 	int			 from;		/* --from */
 	struct udp_recv_join	 join[RECV_JOIN_MAX];
@@ -331,15 +336,68 @@ udp_recv_too_big(struct udp_recv *u, int i, struct status *st)
 }
 
 /*
+ * Drop the datagrams of the batch that --allow/--deny refuses, keeping
+ * the order of the rest in slots 0..  Returns how many are left.
+ */
+static int
+udp_recv_filter(struct udp_recv *u, int n)
+{
+	int	i, k = 0;
+
+	if (acl_empty(&u->acl))
+		return n;
+	for (i = 0; i < n; i++) {
+		if (!acl_check(&u->acl, (struct sockaddr *)&u->peers[i],
+		    u->msgs[i].msg_hdr.msg_namelen))
+			continue;
+		if (k != i) {
+			/* The slot's buffer goes along with its datagram. */
+			struct iovec	iov = u->iov[k];
+
+			u->iov[k] = u->iov[i];
+			u->iov[i] = iov;
+			u->peers[k] = u->peers[i];
+			u->msgs[k] = u->msgs[i];
+			u->msgs[k].msg_hdr.msg_name = &u->peers[k];
+			u->msgs[k].msg_hdr.msg_iov = &u->iov[k];
+		}
+		k++;
+	}
+	return k;
+}
+
+/*
+ * -w restarts with each datagram that is let in: after a batch of
+ * refused ones, only what was left of it.  Returns 0, or -1 with st (75
+ * when nothing is left).
+ */
+static int
+udp_recv_rearm(struct udp_recv *u, int fd, int64_t last, int any,
+    struct status *st)
+{
+	int64_t	w = u->o.timeout_ms, left;
+
+	if (w < 0 || (any && !u->short_wait))
+		return 0;
+	left = any ? w : last + w - sock_now_ms();
+	if (left <= 0)
+		return status_set(st, SC_EX_TEMPFAIL, "receive timeout: no "
+		    "datagram within %lld.%03llds", (long long)(w / 1000),
+		    (long long)(w % 1000));
+	u->short_wait = !any;
+	return sock_set_rcvtimeo(fd, left, st);
+}
+
+/*
  * Receive until -c is reached, -w fires, stdout fails or a signal comes.
  * Returns 0, or -1 with st (or with st clear when a signal stopped us).
  */
 static int
 udp_recv_loop(struct udp_recv *u, int fd, struct status *st)
 {
-	int64_t		 w = u->o.timeout_ms;
+	int64_t		 w = u->o.timeout_ms, last = sock_now_ms();
 	unsigned int	 vlen;
-	int		 i, n;
+	int		 i, n, got;
 
 	while (u->count == 0 || u->seen < u->count) {
 		if (sig_pending())
@@ -372,6 +430,14 @@ udp_recv_loop(struct udp_recv *u, int fd, struct status *st)
 			    (long long)(w / 1000), (long long)(w % 1000));
 		if (n < 0)
 			return status_errno(st, errno, SC_EX_FAIL, "recv");
+		/* A refused datagram is dropped, and not counted by -c. */
+		got = n;
+		n = udp_recv_filter(u, n);
+		if (n > 0)
+			last = sock_now_ms();
+		if ((n < got || u->short_wait) &&
+		    udp_recv_rearm(u, fd, last, n > 0, st) < 0)
+			return -1;
 		for (i = 0; i < n; i++)
 			if (u->msgs[i].msg_len > u->slot ||
 			    (u->msgs[i].msg_hdr.msg_flags & MSG_TRUNC))
@@ -413,6 +479,8 @@ udp_recv_main(const struct sc_cmd *cmd, int argc, char **argv)
 		return log_status(&st);
 	}
 	sock_opts_init(&u->o, SOCK_DGRAM, "udp");
+	acl_init(&u->acl, log_refused, NULL);
+	u->o.acl = &u->acl;
 	first = opt_parse(cmd, argc, argv, &u->o, udp_recv_opt, u, &st);
 	if (first == OPT_HELP) {
 		free(u);

@@ -25,5 +25,6 @@ extern const struct sc_cmd cmd_forward;
 extern const struct sc_cmd cmd_scan;
 extern const struct sc_cmd cmd_wait;
 extern const struct sc_cmd cmd_ping;
+extern const struct sc_cmd cmd_proxy;
 
 #endif

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "log.h"
 
 /* The text of one message, before any escaping. */
@@ -428,6 +429,19 @@ log_connected(const char *peer)
 {
 	log_event(LOG_VERBOSE, "connected", LOG_FIELDS(LOG_STR("peer", peer)),
 	    "connected to %s", peer);
+}
+
+void
+log_refused(void *arg, const struct sockaddr *peer, socklen_t len,
+    const char *why)
+{
+	char	name[ADDR_STRLEN];
+
+	(void)arg;
+	if (log_lvl < LOG_VERBOSE)
+		return;
+	log_info(LOG_VERBOSE, "refused %s (%s)", addr_format(peer, len, name,
+	    sizeof name), why);
 }
 
 int

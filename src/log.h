@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "status.h"
 
@@ -118,6 +119,13 @@ void	log_accepted(int level, const char *peer);
 
 /* At -v: "connected to PEER" (event "connected", peer). */
 void	log_connected(const char *peer);
+
+/*
+ * A peer refused by --allow/--deny (an acl_refused_cb, see acl.h): at -v,
+ * "refused 10.1.2.3:5555 (--deny 10.0.0.0/8)".
+ */
+void	log_refused(void *arg, const struct sockaddr *peer, socklen_t len,
+	    const char *why);
 
 /*
  * Report st once as a fatal error (with the pointer to --help for usage

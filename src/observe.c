@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -441,4 +442,47 @@ observe_free(struct observe *ob)
 		ob->dg[d] = NULL;
 	}
 	ob->o = NULL;
+}
+
+int
+observe_pair_begin(struct observe **obp, const struct observe_opts *o,
+    const char *client, const char *target, struct pair_opts *po,
+    struct status *st)
+{
+	char	name[OBSERVE_NAME_MAX];
+
+	*obp = NULL;
+	if (!observe_wanted(o))
+		return 0;
+	if ((*obp = calloc(1, sizeof **obp)) == NULL)
+		return status_errno(st, ENOMEM, SC_EX_SOFTWARE, "observe");
+	snprintf(name, sizeof name, "%s -> %s", client, target);
+	if (observe_begin(*obp, o, OBSERVE_PAIR, name, st) < 0)
+		return -1;
+	observe_taps(*obp, po->tap);
+	return 0;
+}
+
+void
+observe_pair_report(struct observe *ob, const struct pair_counts *n)
+{
+	struct observe_counts	oc;
+
+	if (ob == NULL)
+		return;
+	memset(&oc, 0, sizeof oc);
+	oc.bytes[0] = n->out[0];
+	oc.bytes[1] = n->out[1];
+	oc.duration_ms = n->end_ms - n->start_ms;
+	observe_end(ob);
+	observe_report(ob, ob->name, &oc);
+}
+
+void
+observe_pair_free(struct observe *ob)
+{
+	if (ob == NULL)
+		return;
+	observe_free(ob);
+	free(ob);
 }

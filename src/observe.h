@@ -174,6 +174,24 @@ void	observe_end(struct observe *ob);
 void	observe_report(const struct observe *ob, const char *peer,
 	    const struct observe_counts *c);
 
+/*
+ * A concurrent server's pair "CLIENT -> TARGET" (forward, proxy): when o
+ * wants one, a new observer in *obp with its taps in po->tap, else *obp
+ * NULL.  Returns 0, or -1 with st (70).
+ */
+int	observe_pair_begin(struct observe **obp, const struct observe_opts *o,
+	    const char *client, const char *target, struct pair_opts *po,
+	    struct status *st);
+
+/*
+ * That pair has ended with counts n (ob may be NULL): the lines its
+ * options ask for, as observe_report().
+ */
+void	observe_pair_report(struct observe *ob, const struct pair_counts *n);
+
+/* Free an observer of observe_pair_begin() (NULL is fine). */
+void	observe_pair_free(struct observe *ob);
+
 /* Free what observe_begin() made; ob may begin again after. */
 void	observe_free(struct observe *ob);
 

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <string.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "cmd.h"
 #include "log.h"
@@ -313,6 +314,13 @@ opt_net(struct sock_opts *o, int id, const char *arg, struct status *st)
 		return opt_bufsize("--rcvbuf", arg, &o->rcvbuf, st) < 0 ? -1 : 1;
 	case OPT_SNDBUF:
 		return opt_bufsize("--sndbuf", arg, &o->sndbuf, st) < 0 ? -1 : 1;
+	case OPT_ALLOW:
+	case OPT_DENY:
+		if (o->acl == NULL)
+			return status_set(st, SC_EX_SOFTWARE, "--%s: no rules "
+			    "for this command", id == OPT_ALLOW ? "allow" :
+			    "deny");
+		return acl_add(o->acl, id == OPT_ALLOW, arg, st) < 0 ? -1 : 1;
 	case 'v':
 		log_set_level(log_level() < LOG_NORMAL ? LOG_VERBOSE :
 		    log_level() + 1);

@@ -63,6 +63,12 @@ enum {
 	OPT_SELF_SIGNED,
 	OPT_CLIENT_CA,
 	OPT_TLS_MIN,
+	/* who may connect: rows below, handled by opt_net() */
+	OPT_ALLOW,
+	OPT_DENY,
+	/* proxies: rows in proxy.h, handled by proxy_opt() */
+	OPT_PROXY,
+	OPT_PROXY_AUTH_FILE,
 	OPT_CMD = 300
 };
 
@@ -118,6 +124,14 @@ enum {
 	NULL, "never read stdin; end at the socket's EOF" }
 #define OPT_ROW_WAIT_STDIN { OPT_WAIT_STDIN, 0, "wait-stdin", OPT_ARG_NONE, \
 	NULL, "send stdin until its EOF even after the peer has answered" }
+/*
+ * Who may connect (listeners): into the struct acl that the command
+ * points o->acl to before opt_parse().
+ */
+#define OPT_ROW_ALLOW	{ OPT_ALLOW, 0, "allow", OPT_ARG_REQUIRED, "CIDR", \
+	"accept only peers in CIDR (repeatable)" }
+#define OPT_ROW_DENY	{ OPT_DENY, 0, "deny", OPT_ARG_REQUIRED, "CIDR", \
+	"refuse peers in CIDR (repeatable; wins over --allow)" }
 #define OPT_ROW_VERBOSE	{ 'v', 'v', "verbose", OPT_ARG_NONE, NULL, \
 	"say what happens on stderr (repeat for more)" }
 #define OPT_ROW_QUIET	{ 'q', 'q', "quiet", OPT_ARG_NONE, NULL, \

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "addr.h"
 #include "dial.h"
 #include "sig.h"
@@ -556,6 +557,13 @@ sock_accept(const struct sock_listener *l, const struct sock_opts *o,
 		*peerlen = sizeof *peer;
 		fd = accept4(l->fd, (struct sockaddr *)peer, peerlen,
 		    SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0 && !acl_check(o->acl, (struct sockaddr *)peer,
+		    *peerlen)) {
+			/* Refused: not a session; wait on, same deadline. */
+			sock_reset(fd);
+			close(fd);
+			continue;
+		}
 		if (fd >= 0)
 			break;
 		/*

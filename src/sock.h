@@ -13,6 +13,8 @@
 
 #include "status.h"
 
+struct acl;
+
 /*
  * One step of a client's connect (dial.c), for a command that wants to
  * log it (-v): modules say what happened, commands decide what to print.
@@ -64,6 +66,8 @@ struct sock_opts {
 	void		*attempt_arg;
 	int		 activate;	/* a listener that serves a socket
 					   inherited by socket activation */
+	struct acl	*acl;		/* --allow/--deny, the command's (a
+					   listener's), or NULL: everyone */
 };
 
 /* A bound (and, for streams, listening) socket. */
@@ -109,6 +113,8 @@ void	sock_listener_close(struct sock_listener *l);
 /*
  * Wait up to timeout_ms (-1: forever) for a connection and accept it
  * (non-blocking and close-on-exec, the command's socket options applied).
+ * A peer that o->acl refuses is reset at once (the acl's callback is
+ * told) and the wait goes on, within the same timeout.
  * Returns the fd, or -1: st 75 on timeout; errno EINTR when a signal
  * arrived (st code 1).
  */

@@ -25,6 +25,7 @@ static const struct sc_cmd *const commands[] = {
 	&cmd_scan,
 	&cmd_wait,
 	&cmd_ping,
+	&cmd_proxy,
 };
 #define NCOMMANDS	(sizeof commands / sizeof commands[0])
 

@@ -12,7 +12,7 @@ load helpers/common
 setup() { sc_setup; }
 teardown() { sc_teardown; }
 
-COMMANDS=(listen connect udp-send udp-recv echo forward)
+COMMANDS=(listen connect udp-send udp-recv echo forward proxy)
 # The probing commands take none of the socket options the loops over
 # COMMANDS check; the dispatch tests cover them too.
 ALL_COMMANDS=("${COMMANDS[@]}" scan wait ping)
