@@ -198,6 +198,8 @@ loop_timer_at(struct loop *l, struct loop_timer *t, int64_t when_ms,
 	}
 	if (l->nheap == l->heapcap) {
 		n = l->heapcap == 0 ? 64 : l->heapcap * 2;
+		/* The heap holds pointers to timers: sizeof one pointer. */
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression) */
 		nh = realloc(l->heap, n * sizeof *nh);
 		if (nh == NULL)
 			return status_errno(st, ENOMEM, SC_EX_OSERR, "timer");
