@@ -1,6 +1,8 @@
 /* log.c: one line per message on stderr, in SPEC's shape. */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,6 +96,29 @@ log_session_end(const char *peer, const char *gave_up, const char *summary)
 	if (gave_up != NULL)
 		log_info(LOG_VERBOSE, "stdin given up: %s", gave_up);
 	log_info(LOG_VERBOSE, "closed %s: %s", peer, summary);
+}
+
+void
+log_exec_start(long pid, const char *peer)
+{
+	log_info(LOG_VERBOSE, "pid %ld started for %s", pid, peer);
+}
+
+void
+log_exec_end(long pid, const char *peer, int wstatus, int64_t ms)
+{
+	char	how[96];
+
+	if (log_level() < LOG_VERBOSE)
+		return;
+	if (WIFSIGNALED(wstatus))
+		snprintf(how, sizeof how, "killed by signal %d (%s)",
+		    WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+	else
+		snprintf(how, sizeof how, "exited with status %d",
+		    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+	log_info(LOG_VERBOSE, "pid %ld for %s %s after %lld.%03llds", pid,
+	    peer, how, (long long)(ms / 1000), (long long)(ms % 1000));
 }
 
 int

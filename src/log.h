@@ -6,6 +6,8 @@
 #ifndef SC_LOG_H
 #define SC_LOG_H
 
+#include <stdint.h>
+
 #include "status.h"
 
 #define LOG_QUIET	(-1)	/* -q: fatal errors only */
@@ -36,6 +38,16 @@ void	log_info(int level, const char *fmt, ...)
  */
 void	log_session_end(const char *peer, const char *gave_up,
 	    const char *summary);
+
+/* At -v, a program of --exec started: "pid 4242 started for PEER". */
+void	log_exec_start(long pid, const char *peer);
+
+/*
+ * At -v, its end, from its wait status and how long it ran:
+ * "pid 4242 for PEER exited with status 0 after 1.002s", or
+ * "... killed by signal 15 (Terminated) after ...".
+ */
+void	log_exec_end(long pid, const char *peer, int wstatus, int64_t ms);
 
 /*
  * Report st once as a fatal error (with the pointer to --help for usage
