@@ -21,6 +21,8 @@ set -l __sockcat_listen \
     'w timeout DUR accept timeout' \
     'i idle-timeout DUR end a session idle for DUR' \
     'k keep-open - after a session ends, accept the next one' \
+    'e exec CMD run /bin/sh -c CMD on each connection' \
+    'm max-conns N with -k -e, at most N programs at once' \
     '- reuseaddr - set SO_REUSEADDR (the default)' \
     '- no-reuseaddr - do not set SO_REUSEADDR' \
     '- reuseport - set SO_REUSEPORT' \
@@ -54,6 +56,7 @@ set -l __sockcat_connect \
     '- send-only - only send stdin, end at its EOF' \
     '- recv-only - never read stdin, end at the socket EOF' \
     '- wait-stdin - send stdin until its EOF, even after the peer answered' \
+    'e exec CMD run /bin/sh -c CMD on the connection' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     'h help - show the options and exit'

@@ -2,14 +2,18 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "addr.h"
 #include "cmd.h"
+#include "exec.h"
 #include "log.h"
+#include "loop.h"
 #include "opt.h"
 #include "relay.h"
 #include "sig.h"
@@ -34,18 +38,27 @@ static const struct opt_row connect_rows[] = {
 	OPT_ROW_SEND_ONLY,
 	OPT_ROW_RECV_ONLY,
 	OPT_ROW_WAIT_STDIN,
+	OPT_ROW_EXEC,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_END
 };
 
+struct connect_args {
+	const char		*exec;	/* -e CMD */
+	struct relay_opts	 ro;
+};
+
 static int
 connect_opt(void *ctx, int id, const char *arg, struct status *st)
 {
-	struct relay_opts	*ro = ctx;
+	struct connect_args	*a = ctx;
 
-	(void)arg;
-	if (relay_opt(ro, id))
+	if (id == 'e') {
+		a->exec = arg;
+		return 0;
+	}
+	if (relay_opt(&a->ro, id))
 		return 0;
 	return status_set(st, SC_EX_SOFTWARE, "option %d not handled", id);
 }
@@ -83,28 +96,110 @@ connect_run(const struct sock_opts *o, const char *host,
 	return rc;
 }
 
+/* -------------------------------------------------------------- --exec */
+
+/* connect -e: the one program, and its outcome. */
+struct connect_exec {
+	struct loop	*loop;
+	int		 ended;
+	int		 wstatus;
+};
+
+static void
+connect_exec_event(void *arg, enum exec_event ev, const struct exec_child *c)
+{
+	struct connect_exec	*ce = arg;
+
+	if (ev == EXEC_CLOSED) {
+		loop_stop(ce->loop);
+		return;
+	}
+	log_exec_end((long)c->pid, c->name, c->wstatus,
+	    c->end_ms - c->start_ms);
+	ce->ended = 1;
+	ce->wstatus = c->wstatus;
+}
+
+/* Connect and run CMD on the connection; its status is sockcat's. */
+static int
+connect_exec_run(struct exec *x, const struct sock_opts *o, const char *host,
+    struct connect_exec *ce, struct status *st)
+{
+	struct exec_child	*c;
+	struct exec_env		 env;
+	char			 name[ADDR_STRLEN];
+	int			 fd;
+
+	if (exec_attach(x, ce->loop, connect_exec_event, ce, st) < 0)
+		return -1;
+	fd = sock_connect(o, host, st);
+	if (fd < 0)
+		return -1;
+	if (o->unix_path != NULL)
+		snprintf(name, sizeof name, "%s", o->unix_path);
+	else
+		sock_peer_str(fd, name, sizeof name);
+	log_info(LOG_VERBOSE, "connected to %s", name);
+	exec_env_socket(&env, fd);
+	if (exec_start(x, fd, &env, name, &c, st) < 0)
+		return -1;
+	log_exec_start((long)c->pid, name);
+	if (loop_run(ce->loop, NULL, NULL, st) < 0)
+		return -1;
+	if (sig_pending() != 0)
+		exec_stop(x, SIGTERM);
+	return 0;
+}
+
+static int
+connect_exec(const struct sock_opts *o, const char *host, const char *cmd)
+{
+	struct connect_exec	 ce;
+	struct exec		*x;
+	struct status		 st;
+	int			 rc = -1;
+
+	memset(&ce, 0, sizeof ce);
+	status_clear(&st);
+	/* First: it keeps descriptors 0-2 from going to a socket. */
+	x = exec_new(cmd, &st);
+	if (x != NULL && (ce.loop = loop_new(&st)) != NULL)
+		rc = connect_exec_run(x, o, host, &ce, &st);
+	exec_free(x);
+	loop_free(ce.loop);
+	/* A stop signal that killed CMD (or came before it) kills us. */
+	if (sig_pending() != 0 && (!ce.ended || WIFSIGNALED(ce.wstatus)))
+		sig_reraise();
+	if (rc < 0)
+		return log_status(&st);
+	return exec_status_code(ce.wstatus);
+}
+
 static int
 connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 {
 	struct sock_opts	o;
-	struct relay_opts	ro;
+	struct connect_args	a;
 	struct status		st;
 	const char		*host;
 	int			first;
 
 	status_clear(&st);
-	memset(&ro, 0, sizeof ro);
+	memset(&a, 0, sizeof a);
 	sock_opts_init(&o, SOCK_STREAM, "tcp");
-	first = opt_parse(cmd, argc, argv, &o, connect_opt, &ro, &st);
+	first = opt_parse(cmd, argc, argv, &o, connect_opt, &a, &st);
 	if (first == OPT_HELP)
 		return SC_EX_OK;
 	if (first < 0 || opt_client_operands(&o, argc, argv, first, &host,
 	    NULL, &st) < 0)
 		return log_status(&st);
-	if (relay_opts_check(&ro, &st) < 0)
+	if (relay_opts_check(&a.ro, &st) < 0 || (a.exec != NULL &&
+	    exec_opts_check(a.exec, &a.ro, o.idle_ms, &st) < 0))
 		return log_status(&st);
-	ro.idle_ms = o.idle_ms;
-	if (connect_run(&o, host, &ro, &st) < 0)
+	if (a.exec != NULL)
+		return connect_exec(&o, host, a.exec);
+	a.ro.idle_ms = o.idle_ms;
+	if (connect_run(&o, host, &a.ro, &st) < 0)
 		return log_status(&st);
 	return SC_EX_OK;
 }

@@ -112,6 +112,9 @@ enum {
 	NULL, "never read stdin; end at the socket's EOF" }
 #define OPT_ROW_WAIT_STDIN { OPT_WAIT_STDIN, 0, "wait-stdin", OPT_ARG_NONE, \
 	NULL, "send stdin until its EOF even after the peer has answered" }
+/* --exec (listen and connect); the commands handle it. */
+#define OPT_ROW_EXEC	{ 'e', 'e', "exec", OPT_ARG_REQUIRED, "CMD", \
+	"run /bin/sh -c CMD with the connection as its stdin and stdout" }
 #define OPT_ROW_VERBOSE	{ 'v', 'v', "verbose", OPT_ARG_NONE, NULL, \
 	"say what happens on stderr (repeat for more)" }
 #define OPT_ROW_QUIET	{ 'q', 'q', "quiet", OPT_ARG_NONE, NULL, \
