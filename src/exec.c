@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -46,12 +47,34 @@ static const char *const exec_dropped[] = {
 	"LISTEN_FDNAMES="
 };
 
+/*
+ * Words that are not programs for a shell: its reserved words and its
+ * builtins (dash's, and bash's for systems where /bin/sh is bash).
+ */
+static const char *const exec_shell_words[] = {
+	"!", ".", ":", "[", "[[", "alias", "bg", "bind", "break", "builtin",
+	"caller", "case", "cd", "chdir", "command", "compgen", "complete",
+	"compopt", "continue", "coproc", "declare", "dirs", "disown", "do",
+	"done", "echo", "elif", "else", "enable", "esac", "eval", "exec",
+	"exit", "export", "false", "fc", "fg", "fi", "for", "function",
+	"getopts", "hash", "help", "history", "if", "in", "jobs", "kill",
+	"let", "local", "logout", "mapfile", "popd", "printf", "pushd", "pwd",
+	"read", "readarray", "readonly", "return", "select", "set", "shift",
+	"shopt", "source", "suspend", "test", "then", "time", "times", "trap",
+	"true", "type", "typeset", "ulimit", "umask", "unalias", "unset",
+	"until", "wait", "while", "{", "}"
+};
+
 #define EXEC_LINGER_BUF		(64 * 1024)
 #define EXEC_LINGER_BUDGET	16	/* reads per wake-up */
-#define EXEC_STOP_POLL_MS	20	/* exec_stop(): look at the groups */
+#define EXEC_STOP_POLL_MS	100	/* exec_stop(): look at the groups */
 
 struct exec {
 	const char		*cmd;
+	char			*script;	/* what sh -c runs: cmd, or
+						   "exec cmd" */
+	char			*words;		/* a plain cmd's words ... */
+	char			**wargv;	/* ... as an argv, or NULL */
 	struct loop		*loop;
 	exec_event_cb		 cb;
 	void			*arg;
@@ -83,6 +106,56 @@ exec_opts_check(const char *cmd, const struct relay_opts *ro,
 	if (other != NULL)
 		return status_usage(st, "--exec does not go with %s: the "
 		    "program reads and writes the connection itself", other);
+	return 0;
+}
+
+/*
+ * Is cmd one program with plain words, nothing the shell would expand,
+ * redirect or run itself: "cat", "/usr/bin/tr a-z A-Z"?  Then sockcat
+ * runs it as the shell would run "exec cmd": the program itself, found
+ * on PATH, with these words as its arguments, in place of the shell
+ * (dash forks for the last command of -c, and its own start costs as much
+ * again: twice the connections per second without both).  Its exit status
+ * and its death by a signal are the same.  Where it cannot be run the
+ * shell is run after all, to say why (or to run a script without #!).
+ */
+static int
+exec_is_simple(const char *cmd)
+{
+	static const char	 plain[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+				    "_./:,+@=- \t";
+	size_t			 i, len;
+
+	cmd += strspn(cmd, " \t");
+	len = strcspn(cmd, " \t");
+	/* No word, an option to exec, an assignment, or more than plain. */
+	if (len == 0 || cmd[0] == '-' || memchr(cmd, '=', len) != NULL ||
+	    cmd[strspn(cmd, plain)] != '\0')
+		return 0;
+	for (i = 0; i < sizeof exec_shell_words / sizeof exec_shell_words[0];
+	    i++)
+		if (strlen(exec_shell_words[i]) == len &&
+		    strncmp(cmd, exec_shell_words[i], len) == 0)
+			return 0;
+	return 1;
+}
+
+/* A plain cmd as an argv: "tr a-z A-Z" is {"tr", "a-z", "A-Z", NULL}. */
+static int
+exec_words(struct exec *x, const char *cmd, struct status *st)
+{
+	char	*w, *save = NULL;
+	size_t	 n = 0;
+
+	x->words = strdup(cmd);
+	/* At most one word per two bytes, and the NULL. */
+	x->wargv = calloc(strlen(cmd) / 2 + 2, sizeof *x->wargv);
+	if (x->words == NULL || x->wargv == NULL)
+		return status_errno(st, ENOMEM, SC_EX_OSERR, "--exec");
+	for (w = strtok_r(x->words, " \t", &save); w != NULL;
+	    w = strtok_r(NULL, " \t", &save))
+		x->wargv[n++] = w;
 	return 0;
 }
 
@@ -189,6 +262,12 @@ exec_sigchld_init(struct exec *x, struct status *st)
 	x->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (x->sfd < 0)
 		return status_errno(st, errno, SC_EX_OSERR, "signalfd");
+	/*
+	 * What CMD leaves behind when it ends becomes our child, not
+	 * init's: reaped here as it ends (no zombie waits for an init that
+	 * may be slow to reap), and its end wakes exec_stop().  Best effort.
+	 */
+	(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	return 0;
 }
 
@@ -196,6 +275,7 @@ struct exec *
 exec_new(const char *cmd, struct status *st)
 {
 	struct exec	*x;
+	int		 simple;
 
 	if (exec_stdio_reserve(st) < 0)
 		return NULL;
@@ -207,8 +287,17 @@ exec_new(const char *cmd, struct status *st)
 	x->cmd = cmd;
 	x->sfd = -1;
 	x->buf = malloc(EXEC_LINGER_BUF);
-	if (x->buf == NULL) {
+	x->script = malloc(strlen(cmd) + sizeof "exec ");
+	if (x->buf == NULL || x->script == NULL) {
 		status_errno(st, ENOMEM, SC_EX_OSERR, "--exec");
+		exec_free(x);
+		return NULL;
+	}
+	simple = exec_is_simple(cmd);
+	snprintf(x->script, strlen(cmd) + sizeof "exec ", "%s%s",
+	    simple ? "exec " : "", cmd);
+	/* Without PATH the shell's default path is not glibc's. */
+	if (simple && getenv("PATH") != NULL && exec_words(x, cmd, st) < 0) {
 		exec_free(x);
 		return NULL;
 	}
@@ -353,7 +442,10 @@ exec_reap(struct exec *x)
 	pid_t			 pid;
 	int			 ws;
 
-	/* SIGCHLDs coalesce: the count means nothing, waitpid tells all. */
+	/*
+	 * SIGCHLDs coalesce: the count means nothing, waitpid tells all.
+	 * Orphans of CMD (we are their subreaper) are reaped and forgotten.
+	 */
 	while (read(x->sfd, si, sizeof si) > 0)
 		;
 	for (;;) {
@@ -452,14 +544,20 @@ exec_spawn(struct exec *x, int fd, const struct exec_env *env, pid_t *pid)
 	exec_env_fill(x, env, &es);
 	argv[0] = (char *)(uintptr_t)"sh";
 	argv[1] = (char *)(uintptr_t)"-c";
-	argv[2] = (char *)(uintptr_t)x->cmd;
+	argv[2] = x->script;
 	argv[3] = NULL;
 	err = posix_spawn_file_actions_init(&fa);
 	if (err != 0)
 		return err;
 	/* fd itself is close-on-exec: the child keeps only 0 and 1. */
-	if ((err = posix_spawn_file_actions_adddup2(&fa, fd, 0)) == 0 &&
-	    (err = posix_spawn_file_actions_adddup2(&fa, fd, 1)) == 0)
+	if ((err = posix_spawn_file_actions_adddup2(&fa, fd, 0)) != 0 ||
+	    (err = posix_spawn_file_actions_adddup2(&fa, fd, 1)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return err;
+	}
+	/* glibc reports a failed exec here, and has reaped that child. */
+	if (x->wargv == NULL || posix_spawnp(pid, x->wargv[0], &fa,
+	    &x->attr, x->wargv, x->envp) != 0)
 		err = posix_spawn(pid, EXEC_SHELL, &fa, &x->attr, argv,
 		    x->envp);
 	posix_spawn_file_actions_destroy(&fa);
@@ -552,8 +650,9 @@ exec_groups_alive(const struct exec_groups *g)
 
 /*
  * Reap children until they have ended and their groups are empty, or
- * until the deadline.  Only the children raise SIGCHLD; what they left
- * in their groups is looked at every EXEC_STOP_POLL_MS.
+ * until the deadline.  What a child left in its group is ours too once
+ * the child has ended (a subreaper's), and raises SIGCHLD as it ends; a
+ * descendant of that is looked at every EXEC_STOP_POLL_MS.
  */
 static int
 exec_stop_wait(struct exec *x, const struct exec_groups *g, int64_t deadline)
@@ -623,6 +722,9 @@ exec_free(struct exec *x)
 		posix_spawnattr_destroy(&x->attr);
 	free(x->envp);
 	free(x->buf);
+	free(x->script);
+	free(x->wargv);
+	free(x->words);
 	free(x);
 }
 

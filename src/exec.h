@@ -1,5 +1,7 @@
 /*
- * exec.h: --exec, /bin/sh -c CMD per connection, on the event loop.
+ * exec.h: --exec, /bin/sh -c CMD per connection, on the event loop.  A
+ * CMD that is one program with plain words runs as the shell would run
+ * "exec CMD", without the shell (see exec.c's exec_is_simple()).
  *
  * A child gets a connected descriptor as its stdin and stdout (the socket
  * itself when nothing sits between; no byte passes through sockcat) and
@@ -39,7 +41,8 @@
  * in the calling thread (threads started later inherit the mask; one
  * that unblocks SIGCHLD would take signals the loop then never sees).
  * Children are reaped as they end, with waitpid(-1): sockcat has no other
- * children.
+ * children, but what CMD leaves behind in the background, whose
+ * subreaper (PR_SET_CHILD_SUBREAPER) sockcat becomes.
  *
  * Nothing here prints or exits: failures fill a struct status, what
  * happens to a child is told through the event callback.

@@ -191,6 +191,40 @@ group_gone() {
 	    "$SC_TMP/L.err"
 }
 
+@test "exec: one plain program replaces the shell; anything else is the shell's" {
+	local cmd want pid
+	# sh -c 'sleep 30' would fork sleep and wait: sockcat runs
+	# sh -c 'exec sleep 30', so the pid -v names is sleep itself.
+	for cmd in 'sleep 30' '  /bin/sleep  30 ' 'sleep 30; true' \
+	    'A=1 sleep 30' 'sleep 30 >/dev/null'; do
+		case $cmd in
+		*sleep\ *30\ ) want=sleep ;;
+		'sleep 30') want=sleep ;;
+		*) want=sh ;;
+		esac
+		rm -f "$SC_TMP"/L.*
+		serve L -e "$cmd"
+		sc_bg C /dev/null timeout 20 "$SOCKCAT" connect 127.0.0.1 "$PORT"
+		wait_count "$SC_TMP/L.err" ' started for ' 1
+		pid=$(started_pids "$SC_TMP/L.err")
+		[ "$(cat "/proc/$pid/comm")" = "$want" ] || {
+			echo "'$cmd': $(cat "/proc/$pid/comm"), not $want"
+			return 1
+		}
+		kill -TERM -- "-$pid"
+		[ "$(sc_wait_rc L)" = 143 ]
+		sc_wait_rc C >/dev/null
+	done
+	# Builtins stay builtins, whatever /bin/sh's echo does with -e.
+	want=$(sh -c 'echo -e hi')
+	serve L2 -e 'echo -e hi'
+	run -0 timeout 20 "$SOCKCAT" connect 127.0.0.1 "$PORT" </dev/null
+	[ "$output" = "$want" ]
+	serve L3 -e 'exit 3'
+	timeout 20 "$SOCKCAT" connect 127.0.0.1 "$PORT" </dev/null
+	[ "$(sc_wait_rc L3)" = 3 ]
+}
+
 @test "exec: CMD has default signal dispositions, an empty mask and its own process group" {
 	serve L -e 'grep -E "^Sig(Blk|Ign):" /proc/self/status
 		echo "pgid $(cut -d" " -f5 /proc/$$/stat) pid $$"'
@@ -281,6 +315,24 @@ group_gone() {
 	# Every child reaped: no zombie left behind.
 	[ -z "$(ps -o stat= --ppid "$server" | grep Z || true)" ]
 	[ -z "$(sc_children "$server")" ]
+}
+
+@test "exec: -k reaps what CMD left in the background, once it ends: no zombie" {
+	local server n kids
+	serve L -k -e 'sleep 2 & echo hi'
+	server=$(sc_cmd_pid "$SC_LAST_PID")
+	for n in 1 2 3; do
+		[ "$(timeout 20 "$SOCKCAT" connect 127.0.0.1 "$PORT" </dev/null)" = hi ]
+	done
+	# The three sleeps are sockcat's (it is their subreaper) until they
+	# end; then they are reaped, not left as zombies.
+	[ "$(sc_children "$server" | wc -w)" = 3 ]
+	for ((n = 0; n < 50; n++)); do
+		kids=$(sc_children "$server")
+		[ -z "$kids" ] && break
+		sleep 0.1
+	done
+	[ -z "$kids" ]
 }
 
 @test "exec: -m 2 runs two at once; the others wait in the backlog, and all are answered" {
