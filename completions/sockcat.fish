@@ -21,6 +21,8 @@ set -l __sockcat_listen \
     'w timeout DUR accept timeout' \
     'i idle-timeout DUR end a session idle for DUR' \
     'k keep-open - after a session ends, accept the next one' \
+    'e exec CMD run /bin/sh -c CMD on each connection' \
+    'm max-conns N with -k -e, at most N programs at once' \
     '- reuseaddr - set SO_REUSEADDR (the default)' \
     '- no-reuseaddr - do not set SO_REUSEADDR' \
     '- reuseport - set SO_REUSEPORT' \
@@ -87,6 +89,7 @@ set -l __sockcat_connect \
     '- rate RATE at most RATE bytes a second each way' \
     '- proxy URL through a proxy (socks4/4a/5/5h or http URL)' \
     '- proxy-auth-file PATH read the proxy USER:PASS from a file' \
+    'e exec CMD run /bin/sh -c CMD on the connection' \
     'v verbose - say what happens on stderr' \
     'q quiet - print nothing but fatal errors' \
     '- log-format text|json stderr as text lines or JSON objects' \

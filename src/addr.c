@@ -217,10 +217,46 @@ addr_format_unix(const struct sockaddr_un *sun, socklen_t len, char *buf,
 	return buf;
 }
 
+/*
+ * The host of an IP address without its port or brackets (an IPv4-mapped
+ * IPv6 address as plain IPv4) into host, its port into *port.  Returns 0,
+ * or -1 when sa is not an IPv4 or IPv6 address of len bytes.
+ */
+static int
+addr_ip_host(const struct sockaddr *sa, socklen_t len, char *host,
+    size_t size, unsigned *port, int *v6)
+{
+	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &in->sin_addr, host, (socklen_t)size);
+		*port = ntohs(in->sin_port);
+		*v6 = 0;
+		return 0;
+	}
+	if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
+		const struct sockaddr_in6 *in6 =
+		    (const struct sockaddr_in6 *)sa;
+
+		*v6 = !IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr);
+		if (*v6)
+			inet_ntop(AF_INET6, &in6->sin6_addr, host,
+			    (socklen_t)size);
+		else
+			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], host,
+			    (socklen_t)size);
+		*port = ntohs(in6->sin6_port);
+		return 0;
+	}
+	return -1;
+}
+
 const char *
 addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 {
-	char	host[INET6_ADDRSTRLEN];
+	char		host[INET6_ADDRSTRLEN];
+	unsigned	port;
+	int		v6;
 
 	/*
 	 * recvfrom() from an unbound Unix datagram socket gives length 0
@@ -231,33 +267,12 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 		return buf;
 	}
 	switch (sa->sa_family) {
-	case AF_INET: {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
-
-		if (len < sizeof *in)
+	case AF_INET:
+	case AF_INET6:
+		if (addr_ip_host(sa, len, host, sizeof host, &port, &v6) < 0)
 			break;
-		inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-		snprintf(buf, size, "%s:%u", host, ntohs(in->sin_port));
+		snprintf(buf, size, v6 ? "[%s]:%u" : "%s:%u", host, port);
 		return buf;
-	}
-	case AF_INET6: {
-		const struct sockaddr_in6 *in6 =
-		    (const struct sockaddr_in6 *)sa;
-
-		if (len < sizeof *in6)
-			break;
-		if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
-			inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], host,
-			    sizeof host);
-			snprintf(buf, size, "%s:%u", host,
-			    ntohs(in6->sin6_port));
-		} else {
-			inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-			snprintf(buf, size, "[%s]:%u", host,
-			    ntohs(in6->sin6_port));
-		}
-		return buf;
-	}
 	case AF_UNIX:
 		return addr_format_unix((const struct sockaddr_un *)sa, len,
 		    buf, size);
@@ -268,4 +283,24 @@ addr_format(const struct sockaddr *sa, socklen_t len, char *buf, size_t size)
 	/* An IPv4 or IPv6 address shorter than its struct. */
 	snprintf(buf, size, "(short address of family %d)", sa->sa_family);
 	return buf;
+}
+
+void
+addr_format_parts(const struct sockaddr *sa, socklen_t len, char *host,
+    size_t hsize, char *port, size_t psize)
+{
+	unsigned	p;
+	int		v6;
+
+	host[0] = port[0] = '\0';
+	if (len < sizeof sa->sa_family)
+		return;
+	if (addr_ip_host(sa, len, host, hsize, &p, &v6) == 0) {
+		snprintf(port, psize, "%u", p);
+		return;
+	}
+	if (sa->sa_family == AF_UNIX &&
+	    len > offsetof(struct sockaddr_un, sun_path))
+		addr_format_unix((const struct sockaddr_un *)sa, len, host,
+		    hsize);
 }

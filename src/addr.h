@@ -88,4 +88,13 @@ int	addr_unix(const char *path, struct sockaddr_un *sun, socklen_t *len,
 const char *addr_format(const struct sockaddr *sa, socklen_t len, char *buf,
 	    size_t size);
 
+/*
+ * The host and the port of an address apart, for programs to read
+ * (--exec's environment): "127.0.0.1" and "8009", "::1" without brackets
+ * (IPv4-mapped IPv6 as plain IPv4); a Unix path or "@abstract" and an
+ * empty port; both empty for an unnamed or unknown address.
+ */
+void	addr_format_parts(const struct sockaddr *sa, socklen_t len,
+	    char *host, size_t hsize, char *port, size_t psize);
+
 #endif

@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/wait.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,7 +12,9 @@
 #include "addr.h"
 #include "cmd.h"
 #include "dial.h"
+#include "exec.h"
 #include "log.h"
+#include "loop.h"
 #include "observe.h"
 #include "opt.h"
 #include "proxy.h"
@@ -53,6 +57,7 @@ static const struct opt_row connect_rows[] = {
 	OBSERVE_ROWS_RELAY,
 	OPT_ROW_PROXY,
 	OPT_ROW_PROXY_AUTH_FILE,
+	OPT_ROW_EXEC,
 	OPT_ROW_VERBOSE,
 	OPT_ROW_QUIET,
 	OPT_ROW_LOG_FORMAT,
@@ -60,9 +65,10 @@ static const struct opt_row connect_rows[] = {
 };
 
 struct connect_args {
-	struct relay_opts	ro;
-	struct tls_opts		tls;
-	struct proxy_url	proxy;		/* --proxy */
+	const char		*exec;		/* -e CMD */
+	struct relay_opts	 ro;
+	struct tls_opts		 tls;
+	struct proxy_url	 proxy;		/* --proxy */
 };
 
 static int
@@ -71,6 +77,10 @@ connect_opt(void *ctx, int id, const char *arg, struct status *st)
 	struct connect_args	*a = ctx;
 	int			 r;
 
+	if (id == 'e') {
+		a->exec = arg;
+		return 0;
+	}
 	if (relay_opt(&a->ro, id))
 		return 0;
 	r = tls_opt(&a->tls, id, arg, st);
@@ -205,6 +215,99 @@ connect_run(const struct sock_opts *o, const char *host,
 	return rc;
 }
 
+/* -------------------------------------------------------------- --exec */
+
+/* connect -e: the one program, and its outcome. */
+struct connect_exec {
+	struct loop	*loop;
+	int		 ended;
+	int		 wstatus;
+};
+
+static void
+connect_exec_event(void *arg, enum exec_event ev, const struct exec_child *c)
+{
+	struct connect_exec	*ce = arg;
+
+	if (ev == EXEC_CLOSED) {
+		loop_stop(ce->loop);
+		return;
+	}
+	log_exec_end((long)c->pid, c->name, c->wstatus,
+	    c->end_ms - c->start_ms);
+	ce->ended = 1;
+	ce->wstatus = c->wstatus;
+}
+
+/* Connect and run CMD on the connection; its status is sockcat's. */
+static int
+connect_exec_run(struct exec *x, const struct sock_opts *o, const char *host,
+    const struct proxy_url *proxy, struct tls_ctx *ctx,
+    struct connect_exec *ce, struct status *st)
+{
+	struct exec_child	*c;
+	struct exec_env		 env;
+	char			 name[ADDR_STRLEN];
+	int			 fd;
+
+	if (exec_attach(x, ce->loop, connect_exec_event, ce, st) < 0)
+		return -1;
+	/* Through a proxy, the tunnel is a plain socket like any other. */
+	fd = proxy->scheme != PROXY_NONE ? tunnel_blocking(o, proxy, host,
+	    o->remote_port, st) : sock_connect(o, host, st);
+	if (fd < 0)
+		return -1;
+	if (o->unix_path != NULL)
+		snprintf(name, sizeof name, "%s", o->unix_path);
+	else
+		sock_peer_str(fd, name, sizeof name);
+	log_connected(name);
+	exec_env_socket(&env, fd);
+	if (ctx != NULL) {
+		/* TLS sits between: CMD gets a socketpair the engine relays. */
+		struct exec_layer ly = { &tlslayer_ops, tlslayer_open,
+			tlslayer_close, ctx, TLSLAYER_HANDSHAKE_MS };
+
+		if (o->timeout_ms >= 0)
+			ly.hs_ms = o->timeout_ms;
+		if (exec_start_layered(x, fd, &ly, o->unix_path != NULL ? NULL :
+		    host, &env, name, &c, st) < 0)
+			return -1;
+	} else if (exec_start(x, fd, &env, name, &c, st) < 0)
+		return -1;
+	log_exec_start((long)c->pid, name);
+	if (loop_run(ce->loop, NULL, NULL, st) < 0)
+		return -1;
+	if (sig_pending() != 0)
+		exec_stop(x, SIGTERM);
+	return 0;
+}
+
+static int
+connect_exec(const struct sock_opts *o, const char *host, const char *cmd,
+    const struct proxy_url *proxy, struct tls_ctx *ctx)
+{
+	struct connect_exec	 ce;
+	struct exec		*x;
+	struct status		 st;
+	int			 rc = -1;
+
+	memset(&ce, 0, sizeof ce);
+	status_clear(&st);
+	/* First: it keeps descriptors 0-2 from going to a socket. */
+	x = exec_new(cmd, &st);
+	if (x != NULL && (ce.loop = loop_new(&st)) != NULL)
+		rc = connect_exec_run(x, o, host, proxy, ctx, &ce, &st);
+	exec_free(x);
+	loop_free(ce.loop);
+	/* A stop signal that killed CMD (or came before it) kills us. */
+	if (sig_pending() != 0 && (!ce.ended || WIFSIGNALED(ce.wstatus)))
+		sig_reraise();
+	if (rc < 0)
+		return log_status(&st);
+	return exec_status_code(ce.wstatus);
+}
+
 static int
 connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 {
@@ -228,10 +331,12 @@ connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 		return log_status(&st);
 	if (relay_opts_check(&a.ro, &st) < 0 ||
 	    connect_tls_check(&o, &a.tls, &st) < 0 ||
-	    proxy_opts_check(&a.proxy, &o, host, &st) < 0)
+	    proxy_opts_check(&a.proxy, &o, host, &st) < 0 ||
+	    (a.exec != NULL && exec_opts_check(a.exec, &a.ro, o.idle_ms,
+	    &st) < 0))
 		return log_status(&st);
-	a.ro.idle_ms = o.idle_ms;
 	o.attempt = connect_attempt;
+	a.ro.idle_ms = o.idle_ms;
 	if (a.tls.tls) {
 		ctx = tls_ctx_new(&a.tls, 0, &st);
 		if (ctx == NULL)
@@ -239,6 +344,11 @@ connect_main(const struct sc_cmd *cmd, int argc, char **argv)
 		if (a.tls.insecure)
 			log_warn("--insecure: the server's certificate and "
 			    "name are not verified");
+	}
+	if (a.exec != NULL) {
+		rc = connect_exec(&o, host, a.exec, &a.proxy, ctx);
+		tls_ctx_free(ctx);
+		return rc;
 	}
 	rc = connect_run(&o, host, &a.ro, ctx, &a.proxy, &st);
 	tls_ctx_free(ctx);

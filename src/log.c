@@ -1,6 +1,8 @@
 /* log.c: one line per message on stderr, in SPEC's shape or as JSON. */
 #include "config.h"
 
+#include <sys/wait.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -442,6 +444,29 @@ log_refused(void *arg, const struct sockaddr *peer, socklen_t len,
 		return;
 	log_info(LOG_VERBOSE, "refused %s (%s)", addr_format(peer, len, name,
 	    sizeof name), why);
+}
+
+void
+log_exec_start(long pid, const char *peer)
+{
+	log_info(LOG_VERBOSE, "pid %ld started for %s", pid, peer);
+}
+
+void
+log_exec_end(long pid, const char *peer, int wstatus, int64_t ms)
+{
+	char	how[96];
+
+	if (log_level() < LOG_VERBOSE)
+		return;
+	if (WIFSIGNALED(wstatus))
+		snprintf(how, sizeof how, "killed by signal %d (%s)",
+		    WTERMSIG(wstatus), strsignal(WTERMSIG(wstatus)));
+	else
+		snprintf(how, sizeof how, "exited with status %d",
+		    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+	log_info(LOG_VERBOSE, "pid %ld for %s %s after %lld.%03llds", pid,
+	    peer, how, (long long)(ms / 1000), (long long)(ms % 1000));
 }
 
 int

@@ -127,6 +127,16 @@ void	log_connected(const char *peer);
 void	log_refused(void *arg, const struct sockaddr *peer, socklen_t len,
 	    const char *why);
 
+/* At -v, a program of --exec started: "pid 4242 started for PEER". */
+void	log_exec_start(long pid, const char *peer);
+
+/*
+ * At -v, its end, from its wait status and how long it ran:
+ * "pid 4242 for PEER exited with status 0 after 1.002s", or
+ * "... killed by signal 15 (Terminated) after ...".
+ */
+void	log_exec_end(long pid, const char *peer, int wstatus, int64_t ms);
+
 /*
  * Report st once as a fatal error (with the pointer to --help for usage
  * errors) and return st->code, so a command can end with

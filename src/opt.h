@@ -132,6 +132,9 @@ enum {
 	"accept only peers in CIDR (repeatable)" }
 #define OPT_ROW_DENY	{ OPT_DENY, 0, "deny", OPT_ARG_REQUIRED, "CIDR", \
 	"refuse peers in CIDR (repeatable; wins over --allow)" }
+/* --exec (listen and connect); the commands handle it. */
+#define OPT_ROW_EXEC	{ 'e', 'e', "exec", OPT_ARG_REQUIRED, "CMD", \
+	"run /bin/sh -c CMD with the connection as its stdin and stdout" }
 #define OPT_ROW_VERBOSE	{ 'v', 'v', "verbose", OPT_ARG_NONE, NULL, \
 	"say what happens on stderr (repeat for more)" }
 #define OPT_ROW_QUIET	{ 'q', 'q', "quiet", OPT_ARG_NONE, NULL, \

@@ -104,3 +104,15 @@ tlslayer_free(struct tlslayer *t)
 	tls_conn_free(t->conn);
 	free(t);
 }
+
+void *
+tlslayer_open(void *arg, int fd, const char *host, struct status *st)
+{
+	return tlslayer_new(arg, fd, host, NULL, NULL, st);
+}
+
+void
+tlslayer_close(void *t)
+{
+	tlslayer_free(t);
+}

@@ -55,6 +55,14 @@ struct tlslayer *tlslayer_new(struct tls_ctx *c, int fd, const char *host,
 struct tls_conn *tlslayer_conn(const struct tlslayer *t);
 
 /*
+ * tlslayer_new() and tlslayer_free() for owners that keep layers as
+ * void * (exec.h's struct exec_layer): arg is the struct tls_ctx, no
+ * ready callback.
+ */
+void	*tlslayer_open(void *arg, int fd, const char *host, struct status *st);
+void	 tlslayer_close(void *t);
+
+/*
  * Free t (NULL is fine) and its session, without sending anything; after
  * pair_free() of the pair that used it, before or after close(fd).
  */

@@ -309,3 +309,9 @@ check_help_cmd() {
 	grep -q 'sockcat scan -v 127.0.0.1 1-1024' "$SC_MAN"
 	grep -q 'sockcat ping -c 3 ::1' "$SC_MAN"
 }
+
+@test "docs: the man page has the --exec section and its examples" {
+	grep -q '^\.Sh RUNNING A PROGRAM PER CONNECTION$' "$SC_MAN"
+	grep -qF "sockcat listen -k -p 8080 -e 'printf \"HTTP/1.0 200 OK\\er\\en\\er\\enhello\\en\"'" "$SC_MAN"
+	grep -q '^\.It Ev SOCKCAT_PEER_ADDR$' "$SC_MAN"
+}
