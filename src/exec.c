@@ -671,7 +671,7 @@ exec_start_layered(struct exec *x, int fd, const struct exec_layer *ly,
 	struct pair_end_spec	 e[2];
 	struct pair_opts	 po;
 	struct exec_relay	*r;
-	struct exec_child	*c;
+	struct exec_child	*c = NULL;
 	int			 sv[2];
 
 	r = calloc(1, sizeof *r);
@@ -692,7 +692,8 @@ exec_start_layered(struct exec *x, int fd, const struct exec_layer *ly,
 		exec_relay_free(r, 0);
 		return -1;
 	}
-	if (exec_start(x, sv[0], env, name, &c, st) < 0) {
+	/* c != NULL only for the analyzer: exec_start sets it on success. */
+	if (exec_start(x, sv[0], env, name, &c, st) < 0 || c == NULL) {
 		exec_relay_free(r, 0);
 		return -1;
 	}
