@@ -222,6 +222,8 @@ struct connect_exec {
 	struct loop	*loop;
 	int		 ended;
 	int		 wstatus;
+	int		 failed;	/* CMD never ran: st says why */
+	struct status	 st;
 };
 
 static void
@@ -229,14 +231,24 @@ connect_exec_event(void *arg, enum exec_event ev, const struct exec_child *c)
 {
 	struct connect_exec	*ce = arg;
 
-	if (ev == EXEC_CLOSED) {
+	switch (ev) {
+	case EXEC_STARTED:
+		log_exec_start((long)c->pid, c->name);
+		break;
+	case EXEC_ENDED:
+		log_exec_end((long)c->pid, c->name, c->wstatus,
+		    c->end_ms - c->start_ms);
+		ce->ended = 1;
+		ce->wstatus = c->wstatus;
+		break;
+	case EXEC_FAILED:
+		ce->failed = 1;
+		ce->st = c->err;
+		break;
+	case EXEC_CLOSED:
 		loop_stop(ce->loop);
-		return;
+		break;
 	}
-	log_exec_end((long)c->pid, c->name, c->wstatus,
-	    c->end_ms - c->start_ms);
-	ce->ended = 1;
-	ce->wstatus = c->wstatus;
 }
 
 /* Connect and run CMD on the connection; its status is sockcat's. */
@@ -275,11 +287,14 @@ connect_exec_run(struct exec *x, const struct sock_opts *o, const char *host,
 			return -1;
 	} else if (exec_start(x, fd, &env, name, &c, st) < 0)
 		return -1;
-	log_exec_start((long)c->pid, name);
 	if (loop_run(ce->loop, NULL, NULL, st) < 0)
 		return -1;
 	if (sig_pending() != 0)
 		exec_stop(x, SIGTERM);
+	if (ce->failed) {
+		*st = ce->st;
+		return -1;
+	}
 	return 0;
 }
 

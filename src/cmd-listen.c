@@ -287,16 +287,30 @@ listen_exec_event(void *arg, enum exec_event ev, const struct exec_child *c)
 {
 	struct listen_exec	*le = arg;
 
-	if (ev == EXEC_CLOSED) {
+	switch (ev) {
+	case EXEC_STARTED:
+		log_exec_start((long)c->pid, c->name);
+		return;
+	case EXEC_CLOSED:
 		/* Without -k: CMD has ended, its connection is closed. */
 		if (!le->a->keep)
 			loop_stop(le->loop);
 		return;
+	case EXEC_ENDED:
+		log_exec_end((long)c->pid, c->name, c->wstatus,
+		    c->end_ms - c->start_ms);
+		le->ended = 1;
+		le->wstatus = c->wstatus;
+		break;
+	case EXEC_FAILED:
+		/* Its handshake failed: CMD never ran. */
+		if (!le->a->keep) {
+			le->st = c->err;
+			return;
+		}
+		log_warn("%s", c->err.msg);
+		break;
 	}
-	log_exec_end((long)c->pid, c->name, c->wstatus,
-	    c->end_ms - c->start_ms);
-	le->ended = 1;
-	le->wstatus = c->wstatus;
 	/* Not once stopping: the acceptor is gone. */
 	if (le->a->keep && le->acc.loop != NULL) {
 		accept_closed(&le->acc);
@@ -340,12 +354,9 @@ listen_exec_conn(void *arg, int fd, const struct sockaddr_storage *peer,
 				TLSLAYER_HANDSHAKE_MS };
 
 			if (exec_start_layered(le->x, fd, &ly, NULL, &env,
-			    name, &c, &st) == 0) {
-				log_exec_start((long)c->pid, name);
+			    name, &c, &st) == 0)
 				return;
-			}
 		} else if (exec_start(le->x, fd, &env, name, &c, &st) == 0) {
-			log_exec_start((long)c->pid, name);
 			return;
 		}
 	}

@@ -85,6 +85,8 @@ struct exec {
 						   EXEC_NVARS slots, NULL */
 	size_t			 nbase;
 	struct exec_child	*head;
+	struct exec_child	*pending;	/* layered: CMD waits for the
+						   handshake */
 	size_t			 running, open;
 	int			 stopping;
 	char			*buf;		/* discarded bytes */
@@ -327,12 +329,28 @@ exec_unlink(struct exec *x, struct exec_child *c)
 	c->next = NULL;
 }
 
+/* Take c, whose CMD has not started, off x's pending list. */
+static void
+exec_pending_unlink(struct exec *x, struct exec_child *c)
+{
+	struct exec_child	**pp;
+
+	for (pp = &x->pending; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	c->next = NULL;
+}
+
 /* A layered child's relay: its end of the socketpair, the connection. */
 struct exec_relay {
 	struct exec_child	*c;
 	struct pair		*pair;
+	int			 sv0;		/* CMD's end, until it starts */
 	int			 sv1;		/* the engine's end */
 	int			 fd;		/* the real connection */
+	struct exec_env		 env;		/* CMD's, for its start */
 	void			*lctx;
 	void			 (*lclose)(void *ctx);
 	int			 done;
@@ -347,8 +365,10 @@ exec_relay_free(struct exec_relay *r, int reset)
 			pair_reset(r->pair, 1);
 		pair_free(r->pair);
 		r->pair = NULL;
-	} else if (reset)
+	} else if (reset && r->fd >= 0)
 		sock_reset(r->fd);
+	if (r->sv0 >= 0)
+		close(r->sv0);
 	if (r->sv1 >= 0)
 		close(r->sv1);
 	if (r->lctx != NULL)
@@ -390,6 +410,31 @@ exec_close(struct exec *x, struct exec_child *c, int reset)
 	free(c);
 }
 
+/*
+ * c's connection is over and its CMD never ran (a failed handshake, or it
+ * could not be started): tell EXEC_FAILED with why, then EXEC_CLOSED.
+ */
+static void
+exec_not_started(struct exec *x, struct exec_child *c,
+    const struct status *st)
+{
+	exec_pending_unlink(x, c);
+	if (!c->failed) {
+		c->err = *st;
+		if (c->err.code == SC_EX_OK)
+			status_set(&c->err, SC_EX_PROTOCOL, "closed before "
+			    "the program could start");
+	}
+	c->failed = 1;
+	exec_relay_free(c->relay, 0);
+	c->relay = NULL;
+	if (x->cb != NULL) {
+		x->cb(x->arg, EXEC_FAILED, c);
+		x->cb(x->arg, EXEC_CLOSED, c);
+	}
+	free(c);
+}
+
 /* The relay of a layered child is over; so is c once its end is too. */
 static void
 exec_relay_done(struct pair *p, void *arg, const struct status *st)
@@ -401,6 +446,11 @@ exec_relay_done(struct pair *p, void *arg, const struct status *st)
 	r->done = 1;
 	if (st->code != SC_EX_OK)
 		sock_reset(r->fd);
+	if (c->pid == 0) {
+		/* Over before CMD could start: the handshake failed. */
+		exec_not_started(c->x, c, st);
+		return;
+	}
 	/* CMD's end closed already: this was the last thing it waited for. */
 	if (c->fd < 0)
 		exec_close(c->x, c, 0);
@@ -624,12 +674,12 @@ exec_spawn(struct exec *x, int fd, const struct exec_env *env, pid_t *pid)
 	return err;
 }
 
-int
-exec_start(struct exec *x, int fd, const struct exec_env *env,
-    const char *name, struct exec_child **out, struct status *st)
+/* Spawn CMD for c (allocated, named) on fd; fd is the module's. */
+static int
+exec_start_child(struct exec *x, struct exec_child *c, int fd,
+    const struct exec_env *env, struct status *st)
 {
-	struct exec_child	*c;
-	int			 err;
+	int	err;
 
 	/* The child's stdio is blocking; linger reads with MSG_DONTWAIT. */
 	if (sock_set_nonblock(fd, 0) < 0) {
@@ -637,30 +687,73 @@ exec_start(struct exec *x, int fd, const struct exec_env *env,
 		close(fd);
 		return status_errno(st, err, SC_EX_OSERR, "fcntl");
 	}
-	c = calloc(1, sizeof *c);
-	if (c == NULL) {
-		close(fd);
-		return status_errno(st, ENOMEM, SC_EX_OSERR, "--exec");
-	}
 	err = exec_spawn(x, fd, env, &c->pid);
 	if (err != 0) {
-		free(c);
 		close(fd);
 		return status_errno(st, err, SC_EX_OSERR, "cannot run "
 		    EXEC_SHELL);
 	}
-	c->x = x;
 	c->fd = fd;
 	c->start_ms = sock_now_ms();
-	snprintf(c->name, sizeof c->name, "%s", name != NULL ? name : "");
-	loop_timer_init(&c->timer, exec_linger_timer_cb, c);
 	c->next = x->head;
 	x->head = c;
 	x->running++;
 	x->open++;
+	if (x->cb != NULL)
+		x->cb(x->arg, EXEC_STARTED, c);
+	return 0;
+}
+
+/* A child not started yet, named name. */
+static struct exec_child *
+exec_child_new(struct exec *x, const char *name)
+{
+	struct exec_child	*c;
+
+	if ((c = calloc(1, sizeof *c)) == NULL)
+		return NULL;
+	c->x = x;
+	c->fd = -1;
+	snprintf(c->name, sizeof c->name, "%s", name != NULL ? name : "");
+	loop_timer_init(&c->timer, exec_linger_timer_cb, c);
+	return c;
+}
+
+int
+exec_start(struct exec *x, int fd, const struct exec_env *env,
+    const char *name, struct exec_child **out, struct status *st)
+{
+	struct exec_child	*c;
+
+	if ((c = exec_child_new(x, name)) == NULL) {
+		close(fd);
+		return status_errno(st, ENOMEM, SC_EX_OSERR, "--exec");
+	}
+	if (exec_start_child(x, c, fd, env, st) < 0) {
+		free(c);
+		return -1;
+	}
 	if (out != NULL)
 		*out = c;
 	return 0;
+}
+
+/*
+ * The layer's handshake is done (the peer verified): now CMD may run, on
+ * sv[0].  When it cannot, sv[0] is closed: the relay sees EOF from CMD's
+ * side, ends the session, and exec_relay_done() tells EXEC_FAILED.
+ */
+static void
+exec_relay_ready(void *arg)
+{
+	struct exec_relay	*r = arg;
+	struct exec_child	*c = r->c;
+	int			 fd = r->sv0;
+
+	r->sv0 = -1;
+	exec_pending_unlink(c->x, c);
+	if (exec_start_child(c->x, c, fd, &r->env, &c->err) < 0)
+		c->failed = 1;
 }
 
 int
@@ -671,34 +764,29 @@ exec_start_layered(struct exec *x, int fd, const struct exec_layer *ly,
 	struct pair_end_spec	 e[2];
 	struct pair_opts	 po;
 	struct exec_relay	*r;
-	struct exec_child	*c = NULL;
+	struct exec_child	*c;
 	int			 sv[2];
 
 	r = calloc(1, sizeof *r);
-	if (r == NULL) {
+	c = exec_child_new(x, name);
+	if (r == NULL || c == NULL) {
+		free(r);
+		free(c);
 		close(fd);
 		return status_errno(st, ENOMEM, SC_EX_OSERR, "--exec");
 	}
-	r->fd = fd;
-	r->sv1 = -1;
-	r->lclose = ly->close;
-	if (exec_socketpair(sv, st) < 0) {
-		exec_relay_free(r, 0);
-		return -1;
-	}
-	r->sv1 = sv[1];
-	if ((r->lctx = ly->open(ly->arg, fd, host, st)) == NULL) {
-		close(sv[0]);
-		exec_relay_free(r, 0);
-		return -1;
-	}
-	/* c != NULL only for the analyzer: exec_start sets it on success. */
-	if (exec_start(x, sv[0], env, name, &c, st) < 0 || c == NULL) {
-		exec_relay_free(r, 0);
-		return -1;
-	}
 	r->c = c;
-	c->relay = r;
+	r->fd = fd;
+	r->sv0 = r->sv1 = -1;
+	r->lclose = ly->close;
+	r->env = *env;
+	if (exec_socketpair(sv, st) < 0)
+		goto fail;
+	r->sv0 = sv[0];
+	r->sv1 = sv[1];
+	if ((r->lctx = ly->open(ly->arg, fd, host, name, exec_relay_ready, r,
+	    st)) == NULL)
+		goto fail;
 	memset(e, 0, sizeof e);
 	memset(&po, 0, sizeof po);
 	e[0].rfd = e[0].wfd = sv[1];
@@ -712,15 +800,18 @@ exec_start_layered(struct exec *x, int fd, const struct exec_layer *ly,
 	po.idle_ms = -1;
 	po.hs_ms = ly->hs_ms;
 	r->pair = pair_new(x->loop, &e[0], &e[1], &po, exec_relay_done, r, st);
-	if (r->pair == NULL || pair_start(r->pair, st) < 0) {
-		/* CMD runs already: it sees EOF and ends; the relay is gone. */
-		r->done = 1;
-		sock_reset(fd);
-		return -1;
-	}
+	if (r->pair == NULL || pair_start(r->pair, st) < 0)
+		goto fail;
+	c->relay = r;
+	c->next = x->pending;
+	x->pending = c;
 	if (out != NULL)
 		*out = c;
 	return 0;
+fail:
+	exec_relay_free(r, 1);
+	free(c);
+	return -1;
 }
 
 size_t
@@ -833,6 +924,13 @@ exec_free(struct exec *x)
 	x->cb = NULL;
 	while (x->head != NULL)
 		exec_close(x, x->head, 0);
+	while (x->pending != NULL) {
+		struct exec_child	*c = x->pending;
+
+		x->pending = c->next;
+		exec_relay_free(c->relay, 1);
+		free(c);
+	}
 	if (x->sfd >= 0) {
 		if (x->loop != NULL)
 			loop_del(x->loop, x->sfd);

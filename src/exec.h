@@ -29,13 +29,14 @@
  * the other end with the TLS socket:
  *	exec_env_socket(&env, tls_fd, ...);	the real connection's names
  *	exec_socketpair(sv, st);
- *	exec_start(x, sv[0], &env, name, &c, st);   sv[0] is x's now
  *	pair_new(l, {sv[1], PAIR_SOCKET}, {tls_fd, PAIR_SOCKET, tls layer})
+ *	at the end of the handshake: exec_start(x, sv[0], &env, ...)
  * The same EOF rules then hold end to end: the child's exit half-closes
  * sv[0], the pair reads EOF on sv[1] and sends close_notify and a FIN on
  * the TLS socket; the TLS peer's last bytes flow into sv[1] and are
  * drained on sv[0] until the pair half-closes sv[1] at the peer's EOF.
- * The owner closes sv[1] and tls_fd when the pair is done.
+ * exec_start_layered() does all this, and closes sv[1] and tls_fd when
+ * the pair is done.
  *
  * SIGCHLD reaches the loop through a signalfd: exec_new() blocks SIGCHLD
  * in the calling thread (threads started later inherit the mask; one
@@ -84,6 +85,8 @@ struct exec_child {
 	int64_t			 end_ms;	/* reaped (sock_now_ms()) */
 	char			 name[ADDR_STRLEN];	/* the peer, for
 							   messages */
+	int			 failed;	/* EXEC_FAILED: never ran */
+	struct status		 err;		/* ... and why */
 	/* exec.c's: */
 	struct exec		*x;
 	struct exec_child	*next;
@@ -95,7 +98,10 @@ struct exec_child {
 };
 
 enum exec_event {
+	EXEC_STARTED,	/* the child runs (c->pid) */
 	EXEC_ENDED,	/* the child has been reaped (c->wstatus) */
+	EXEC_FAILED,	/* a layered connection ended before its child
+			   could start (c->err says why; c->pid is 0) */
 	EXEC_CLOSED	/* its connection is closed; c is freed after this */
 };
 
@@ -145,8 +151,9 @@ void	exec_env_socket(struct exec_env *env, int fd);
  * Run CMD with fd (a connected socket, blocking or not; it is made
  * blocking, as the child expects of its stdio) as stdin and stdout.  fd is
  * the module's from now on, also on failure (then closed).  name names
- * the peer in the owner's messages (copied).  *out gets the child.
- * Returns 0, or -1 with st (71: the shell could not be started).
+ * the peer in the owner's messages (copied).  *out gets the child;
+ * EXEC_STARTED is told before the return.  Returns 0, or -1 with st (71:
+ * the shell could not be started).
  */
 int	exec_start(struct exec *x, int fd, const struct exec_env *env,
 	    const char *name, struct exec_child **out, struct status *st);
@@ -180,13 +187,16 @@ int	exec_status_code(int wstatus);
 
 /*
  * A layer between CMD and its connection (TLS): how to make one on a
- * connected fd (host: what a client verifies; NULL on a server) and free
- * it, the engine's calls for it, and how long its handshake may take.
+ * connected fd (host: what a client verifies, NULL on a server; name: the
+ * peer, for messages; ready(ready_arg) to be called once its handshake is
+ * done) and free it, the engine's calls for it, and how long its
+ * handshake may take.
  */
 struct exec_layer {
 	const struct pair_layer	*ops;
 	void			*(*open)(void *arg, int fd, const char *host,
-				    struct status *st);
+				    const char *name, void (*ready)(void *),
+				    void *ready_arg, struct status *st);
 	void			 (*close)(void *ctx);
 	void			*arg;
 	int64_t			 hs_ms;
@@ -195,9 +205,13 @@ struct exec_layer {
 /*
  * exec_start() for a connection fd that a layer sits on: CMD gets one end
  * of a socketpair, and the relay engine relays the other with fd through
- * the layer (see the top of this file).  fd is the module's from now on,
- * also on failure.  EXEC_CLOSED comes once both CMD's end and the relay
- * are done; a relay that fails resets fd.  Returns 0, or -1 with st.
+ * the layer (see the top of this file).  CMD starts only once the layer's
+ * handshake is done, so it never runs for a peer that failed
+ * verification: EXEC_STARTED then, or EXEC_FAILED (with c->err) when the
+ * connection ended first.  fd is the module's from now on, also on
+ * failure.  EXEC_CLOSED comes once both CMD's end and the relay are
+ * done; a relay that fails resets fd.  *out gets the child (not started
+ * yet).  Returns 0, or -1 with st.
  */
 int	exec_start_layered(struct exec *x, int fd, const struct exec_layer *ly,
 	    const char *host, const struct exec_env *env, const char *name,

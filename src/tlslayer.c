@@ -2,7 +2,9 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "log.h"
 #include "tlslayer.h"
 
 struct tlslayer {
@@ -10,6 +12,9 @@ struct tlslayer {
 	tlslayer_ready_cb	 ready;
 	void			*arg;
 	int			 told;	/* ready has been called */
+	char			*name;	/* tlslayer_open()'s peer, for -v */
+	void			 (*hook)(void *);	/* ... and its ready */
+	void			*hook_arg;
 };
 
 static int
@@ -102,13 +107,42 @@ tlslayer_free(struct tlslayer *t)
 	if (t == NULL)
 		return;
 	tls_conn_free(t->conn);
+	free(t->name);
 	free(t);
 }
 
-void *
-tlslayer_open(void *arg, int fd, const char *host, struct status *st)
+/* The handshake is done: say with what, at -v, as the commands do. */
+static void
+tlslayer_log_ready(struct tls_conn *conn, void *arg)
 {
-	return tlslayer_new(arg, fd, host, NULL, NULL, st);
+	struct tlslayer	*t = arg;
+	char		 buf[TLS_DESCRIBE_LEN];
+
+	log_info(LOG_VERBOSE, "TLS with %s: %s", t->name,
+	    tls_conn_describe(conn, buf, sizeof buf));
+	if (t->hook != NULL)
+		t->hook(t->hook_arg);
+}
+
+void *
+tlslayer_open(void *arg, int fd, const char *host, const char *name,
+    void (*ready)(void *), void *ready_arg, struct status *st)
+{
+	struct tlslayer	*t;
+
+	t = tlslayer_new(arg, fd, host, NULL, NULL, st);
+	if (t == NULL)
+		return NULL;
+	if ((t->name = strdup(name != NULL ? name : "")) == NULL) {
+		tlslayer_free(t);
+		status_set(st, SC_EX_SOFTWARE, "TLS: out of memory");
+		return NULL;
+	}
+	t->ready = tlslayer_log_ready;
+	t->arg = t;
+	t->hook = ready;
+	t->hook_arg = ready_arg;
+	return t;
 }
 
 void

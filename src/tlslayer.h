@@ -56,10 +56,12 @@ struct tls_conn *tlslayer_conn(const struct tlslayer *t);
 
 /*
  * tlslayer_new() and tlslayer_free() for owners that keep layers as
- * void * (exec.h's struct exec_layer): arg is the struct tls_ctx, no
- * ready callback.
+ * void * (exec.h's struct exec_layer): arg is the struct tls_ctx; at the
+ * end of the handshake -v says "TLS with NAME: ..." as the commands do,
+ * then ready(ready_arg) is called.
  */
-void	*tlslayer_open(void *arg, int fd, const char *host, struct status *st);
+void	*tlslayer_open(void *arg, int fd, const char *host, const char *name,
+	    void (*ready)(void *), void *ready_arg, struct status *st);
 void	 tlslayer_close(void *t);
 
 /*

@@ -427,6 +427,128 @@ group_gone() {
 	grep -q 'accept timeout' "$SC_TMP/L.err"
 }
 
+# ------------------------------------------- TLS, a proxy, --allow/--deny
+
+# Whether this sockcat has TLS (built --without-tls it says so).
+tls_only() {
+	if "$SOCKCAT" connect --tls 2>&1 | grep -q 'not built with TLS'; then
+		skip "built --without-tls"
+	fi
+}
+
+# pin_of NAME: the sha256: pin that background NAME's --self-signed printed.
+pin_of() {
+	sc_wait_file "$SC_TMP/$1.err" 'self-signed certificate: --pin' 100 &&
+	sed -n 's/.*--pin \(sha256:[0-9a-f]*\)$/\1/p' "$SC_TMP/$1.err"
+}
+
+@test "exec: listen -k -e --tls: two TLS clients each get 1 MiB back; -v names each session" {
+	tls_only
+	serve L -k -b 127.0.0.1 --tls --self-signed -e cat
+	local pin
+	pin=$(pin_of L)
+	[ -n "$pin" ]
+	timeout 20 "$SOCKCAT" connect --tls --pin "$pin" 127.0.0.1 "$PORT" \
+	    <"$BATS_FILE_TMPDIR/d1M" >"$SC_TMP/got1" &
+	local c1=$!
+	timeout 20 "$SOCKCAT" connect --tls --pin "$pin" 127.0.0.1 "$PORT" \
+	    <"$BATS_FILE_TMPDIR/d1M" >"$SC_TMP/got2"
+	wait "$c1"
+	cmp "$BATS_FILE_TMPDIR/d1M" "$SC_TMP/got1"
+	cmp "$BATS_FILE_TMPDIR/d1M" "$SC_TMP/got2"
+	wait_count "$SC_TMP/L.err" 'exited with status 0' 2
+	[ "$(count "$SC_TMP/L.err" '^sockcat: TLS with 127\.0\.0\.1:[0-9]*: TLSv1\.[23] ')" = 2 ]
+	# A plain client gets no CMD: the handshake fails (a warning), and
+	# the server goes on.
+	run timeout 10 "$SOCKCAT" connect 127.0.0.1 "$PORT" <<<"not TLS"
+	wait_count "$SC_TMP/L.err" '^sockcat: listen: 127\.0\.0\.1:[0-9]*: TLS handshake failed: ' 1
+	[ "$(count "$SC_TMP/L.err" 'started for')" = 2 ]
+	[ ! -s "$SC_TMP/L.rc" ]
+}
+
+@test "exec: listen -e --tls: CMD's variables are the TCP connection's, not the relay's" {
+	tls_only
+	serve L -b 127.0.0.1 --tls --self-signed -e 'env | grep ^SOCKCAT_ | sort'
+	local pin
+	pin=$(pin_of L)
+	run -0 timeout 20 "$SOCKCAT" connect -v --tls --pin "$pin" \
+	    127.0.0.1 "$PORT" </dev/null
+	[ "$(sc_wait_rc L)" = 0 ]
+	[ "${lines[0]}" = "sockcat: connected to 127.0.0.1:$PORT" ]
+	[ "${lines[2]}" = SOCKCAT_LOCAL_ADDR=127.0.0.1 ]
+	[ "${lines[3]}" = "SOCKCAT_LOCAL_PORT=$PORT" ]
+	[ "${lines[4]}" = SOCKCAT_PEER_ADDR=127.0.0.1 ]
+	[[ ${lines[5]} =~ ^SOCKCAT_PEER_PORT=[0-9]+$ ]]
+	[ "${lines[6]}" = SOCKCAT_PROTO=tcp ]
+}
+
+@test "exec: connect -e --tls verifies the server, then relays 1 MiB each way" {
+	tls_only
+	sc_bg L "$BATS_FILE_TMPDIR/d1M" "$SOCKCAT" listen -v -b 127.0.0.1 -p 0 \
+	    --tls --self-signed
+	PORT=$(sc_port L)
+	local pin
+	pin=$(pin_of L)
+	run -0 --separate-stderr timeout 20 "$SOCKCAT" connect -v --tls \
+	    --pin "$pin" -e cat 127.0.0.1 "$PORT"
+	[ "$(sc_wait_rc L)" = 0 ]
+	cmp "$BATS_FILE_TMPDIR/d1M" "$SC_TMP/L.out"
+	[[ $stderr == *"sockcat: TLS with 127.0.0.1:$PORT: TLSv1."* ]]
+	[[ $stderr == *"exited with status 0"* ]]
+
+	# Unverified (a self-signed certificate, no --pin): 76, no CMD.
+	sc_bg L2 /dev/null "$SOCKCAT" listen -v -b 127.0.0.1 -p 0 --tls \
+	    --self-signed
+	PORT=$(sc_port L2)
+	run -76 --separate-stderr timeout 20 "$SOCKCAT" connect --tls \
+	    -e "touch '$SC_TMP/ran'" 127.0.0.1 "$PORT"
+	[[ $stderr == *"certificate verify failed"* ]]
+	[ ! -e "$SC_TMP/ran" ]
+}
+
+@test "exec: connect -e --proxy: CMD talks to the destination through sockcat proxy" {
+	sc_bg P /dev/null "$SOCKCAT" proxy -v -b 127.0.0.1 -p 0
+	local pport
+	pport=$(sc_port P)
+	sc_bg L "$BATS_FILE_TMPDIR/d1M" "$SOCKCAT" listen -v -b 127.0.0.1 -p 0
+	PORT=$(sc_port L)
+	run -0 timeout 20 "$SOCKCAT" connect \
+	    --proxy "socks5h://127.0.0.1:$pport" -e cat 127.0.0.1 "$PORT"
+	[ "$(sc_wait_rc L)" = 0 ]
+	cmp "$BATS_FILE_TMPDIR/d1M" "$SC_TMP/L.out"
+	wait_count "$SC_TMP/P.err" "127.0.0.1:$PORT" 1
+}
+
+@test "exec: listen -k -e --deny resets a denied peer and runs nothing; --allow lets one in" {
+	serve L -k -b 127.0.0.1 --deny 127.0.0.0/8 -e "echo ran; touch '$SC_TMP/ran'"
+	# Reset at once: nothing comes but the client's own "port=N".
+	run --separate-stderr timeout 10 python3 "$SC_EXEC_PEER" client \
+	    127.0.0.1 "$PORT"
+	[ "${#lines[@]}" -le 1 ]
+	wait_count "$SC_TMP/L.err" '^sockcat: refused 127\.0\.0\.1:[0-9]* (--deny 127\.0\.0\.0/8)$' 1
+	[ ! -e "$SC_TMP/ran" ]
+	[ "$(count "$SC_TMP/L.err" 'started for')" = 0 ]
+	[ ! -s "$SC_TMP/L.rc" ]
+
+	serve L2 -b 127.0.0.1 --allow 127.0.0.1/32 -e 'echo ran'
+	run -0 timeout 10 python3 "$SC_EXEC_PEER" client 127.0.0.1 "$PORT"
+	[ "${lines[1]}" = ran ]
+	[ "$(sc_wait_rc L2)" = 0 ]
+}
+
+@test "exec: -e refuses what only a relay of stdio can do: -x, --stats, --progress, --sha256, -C, --rate" {
+	local opt
+	for opt in -x --stats --progress --sha256 -C '--rate 1M'; do
+		# shellcheck disable=SC2086
+		run -64 --separate-stderr "$SOCKCAT" listen -p 0 -e cat $opt
+		[ "${#stderr_lines[@]}" = 1 ]
+		[[ $stderr == *"${opt%% *}"* ]]
+		# shellcheck disable=SC2086
+		run -64 --separate-stderr "$SOCKCAT" connect -e cat $opt 127.0.0.1 9
+		[ "${#stderr_lines[@]}" = 1 ]
+	done
+}
+
 @test "exec: usage errors are 64 with one line" {
 	local args
 	while IFS= read -r args; do
