@@ -26,6 +26,9 @@ Benchmark sockcat against nc.openbsd, ncat and socat on loopback.
                       integrity file, 2 runs, 1 s UDP and connection runs
   --sockcat PATH      the sockcat binary (default ./src/sockcat, else
                       src/sockcat next to this script's directory)
+  --baseline PATH     another sockcat binary (say, the previous commit's
+                      build) run beside this one in every scenario, as
+                      'sockcat-base'; an A/B table follows the main one
   --tools DIR         where sc-udp-flood, sc-conn-rate, sc-echo-load and
                       sc-reaper are (default ./bench, else this script's
                       directory); echo.sh is looked for there, then next
@@ -87,6 +90,7 @@ while [[ $# -gt 0 ]]; do
 	-n) need_arg "$@"; RUNS=$2; runs_set=1; shift ;;
 	--quick) QUICK=1 ;;
 	--sockcat) need_arg "$@"; SOCKCAT=$2; shift ;;
+	--baseline) need_arg "$@"; BASELINE=$2; shift ;;
 	--tools) need_arg "$@"; TOOLS=$2; shift ;;
 	--only) need_arg "$@"; ONLY=$2; shift ;;
 	--anchors) need_arg "$@"; ANCHORS=$2; shift ;;
@@ -185,6 +189,13 @@ check_tools() {
 	else
 		remember "sockcat not found or not runnable at '$SOCKCAT' (build it, or give --sockcat PATH): its column stays empty"
 	fi
+	if [[ -n ${BASELINE:-} ]]; then
+		[[ -x $BASELINE ]] && "$BASELINE" --version >/dev/null 2>&1 ||
+			die "--baseline '$BASELINE': not a runnable sockcat"
+		BASELINE=$(cd "$(dirname "$BASELINE")" && pwd)/$(basename "$BASELINE")
+		TOOL_LIST+=(sockcat-base)
+		HAVE[sockcat-base]=1
+	fi
 	for t in ${ANCHORS//,/ }; do
 		case $t in
 		nc.openbsd|ncat|socat) ;;
@@ -222,6 +233,10 @@ check_tools() {
 			NA_EXEC="not available (no listen --exec)"
 			remember "this sockcat's listen has no --exec yet (issue 12): its exec cells say so"
 		fi
+		if [[ -n ${HAVE[sockcat-base]:-} ]] && ! "$BASELINE" listen --help 2>&1 | grep -q -- '--exec'; then
+			NA_EXEC_BASE=1
+			remember "the --baseline sockcat has no listen --exec: no A/B for exec"
+		fi
 	fi
 	find_reaper
 	command -v iperf3 >/dev/null && HAVE[iperf3]=1 ||
@@ -234,10 +249,13 @@ check_tools() {
 # Each sets the array CMD for TOOL and PORT. These are the flags each tool
 # needs to finish by itself; print_flags shows them.
 
+# scbin TOOL: the binary of sockcat or sockcat-base (--baseline).
+scbin() { [[ $1 == sockcat-base ]] && echo "$BASELINE" || echo "$SOCKCAT"; }
+
 # TCP listener whose stdout takes the transfer; stdin is /dev/null.
 cmd_tcp_listen() {
 	case $1 in
-	sockcat) CMD=("$SOCKCAT" listen -b 127.0.0.1 -p "$2") ;;
+	sockcat|sockcat-base) CMD=("$(scbin "$1")" listen -b 127.0.0.1 -p "$2") ;;
 	nc.openbsd) CMD=(nc.openbsd -l 127.0.0.1 "$2") ;;
 	ncat) CMD=(ncat -l 127.0.0.1 "$2") ;;
 	socat) CMD=(socat -u "TCP-LISTEN:$2,bind=127.0.0.1,reuseaddr" STDOUT) ;;
@@ -246,7 +264,7 @@ cmd_tcp_listen() {
 # TCP client sending its stdin.
 cmd_tcp_client() {
 	case $1 in
-	sockcat) CMD=("$SOCKCAT" connect 127.0.0.1 "$2") ;;
+	sockcat|sockcat-base) CMD=("$(scbin "$1")" connect 127.0.0.1 "$2") ;;
 	nc.openbsd) CMD=(nc.openbsd -N 127.0.0.1 "$2") ;;
 	ncat) CMD=(ncat 127.0.0.1 "$2") ;;
 	socat) CMD=(socat -u STDIN "TCP:127.0.0.1:$2") ;;
@@ -255,7 +273,7 @@ cmd_tcp_client() {
 # UDP receiver writing every datagram to stdout.
 cmd_udp_recv() {
 	case $1 in
-	sockcat) CMD=("$SOCKCAT" udp-recv -b 127.0.0.1 -p "$2") ;;
+	sockcat|sockcat-base) CMD=("$(scbin "$1")" udp-recv -b 127.0.0.1 -p "$2") ;;
 	nc.openbsd) CMD=(nc.openbsd -u -l 127.0.0.1 "$2") ;;
 	ncat) CMD=(ncat -u -l 127.0.0.1 "$2") ;;
 	socat) CMD=(socat -u "UDP-RECV:$2,bind=127.0.0.1" STDOUT) ;;
@@ -264,7 +282,7 @@ cmd_udp_recv() {
 # Keep-open TCP server; stdin and stdout are /dev/null.
 cmd_keep_open() {
 	case $1 in
-	sockcat) CMD=("$SOCKCAT" listen -k -b 127.0.0.1 -p "$2") ;;
+	sockcat|sockcat-base) CMD=("$(scbin "$1")" listen -k -b 127.0.0.1 -p "$2") ;;
 	nc.openbsd) CMD=(nc.openbsd -lk 127.0.0.1 "$2") ;;
 	ncat) CMD=(ncat -lk -m 10000 127.0.0.1 "$2") ;;
 	socat) CMD=(socat -u "TCP-LISTEN:$2,bind=127.0.0.1,fork,reuseaddr" /dev/null) ;;
@@ -274,7 +292,7 @@ cmd_keep_open() {
 # A program per connection (exec scenario): cat echoes each session.
 cmd_exec() {
 	case $1 in
-	sockcat) CMD=("$SOCKCAT" listen -k -e cat -b 127.0.0.1 -p "$2") ;;
+	sockcat|sockcat-base) CMD=("$(scbin "$1")" listen -k -e cat -b 127.0.0.1 -p "$2") ;;
 	ncat) CMD=(ncat -l -k -e /bin/cat 127.0.0.1 "$2") ;;
 	socat) CMD=(socat "TCP-LISTEN:$2,bind=127.0.0.1,fork,reuseaddr,backlog=4096" EXEC:cat) ;;
 	*) return 1 ;;
@@ -283,7 +301,7 @@ cmd_exec() {
 # Client of the startup test: connect to a closed port, exit.
 cmd_startup() {
 	case $1 in
-	sockcat) CMD=("$SOCKCAT" connect 127.0.0.1 "$2") ;;
+	sockcat|sockcat-base) CMD=("$(scbin "$1")" connect 127.0.0.1 "$2") ;;
 	nc.openbsd) CMD=(nc.openbsd 127.0.0.1 "$2") ;;
 	ncat) CMD=(ncat 127.0.0.1 "$2") ;;
 	socat) CMD=(socat - "TCP:127.0.0.1:$2") ;;
@@ -624,6 +642,7 @@ scenario_exec() {
 				for t in "${TOOL_LIST[@]}"; do
 					cmd_exec "$t" P || continue
 					[[ $t == sockcat && -n ${NA_EXEC:-} ]] && continue
+					[[ $t == sockcat-base && -n ${NA_EXEC_BASE:-} ]] && continue
 					free_port
 					cmd_exec "$t" "$PORT"
 					if server_rate "$CONN_SECS" "$c" -x "$m" -m "$msg" -R 64; then
@@ -653,7 +672,7 @@ scenario_startup() {
 		# must say so with status 69 (SPEC), the anchors with non-zero.
 		timeout -k 1 10 "${CMD[@]}" </dev/null >/dev/null 2>"$WORK/startup.err"
 		rc=$?
-		if [[ $t == sockcat && $rc != 69 ]] || ((rc == 0 || rc == 124)); then
+		if [[ $t == sockcat* && $rc != 69 ]] || ((rc == 0 || rc == 124)); then
 			record_fail startup_ms "$t" "status $rc, not a refused connection: $(head -c 200 "$WORK/startup.err" | tr '\n' ' ')"
 			continue
 		fi
@@ -779,6 +798,46 @@ floor_row() {
 		"$(cell conn_rate floor 0)" "$([[ -n $best ]] && ratio "$fl" "$best" || echo –)"
 }
 
+# ab_row LABEL KEY DECIMALS: this sockcat against --baseline, same run.
+ab_row() {
+	local a b
+	a=$(median "$2" sockcat 2>/dev/null) || a=
+	b=$(median "$2" sockcat-base 2>/dev/null) || b=
+	[[ -n $a || -n $b ]] || return 0
+	printf '| %s | %s | %s | %s |\n' "$1" "$(cell "$2" sockcat "$3")" \
+		"$(cell "$2" sockcat-base "$3")" \
+		"$([[ -n $a && -n $b ]] && ratio "$a" "$b" || echo –)"
+}
+
+# The A/B table: every scenario's figures of sockcat and sockcat-base.
+print_ab() {
+	local m c
+	echo "A/B, same run: this sockcat ($SOCKCAT) against --baseline ($BASELINE)"
+	echo
+	echo "| scenario | sockcat | baseline | ratio sockcat/baseline |"
+	echo "|---|---|---|---|"
+	ab_row "TCP from a file, GiB/s ($SIZE)" tcp_file_gibs 2
+	ab_row "CPU s/GiB, both sides (file)" tcp_file_cpu 3
+	ab_row "listener peak RSS, KiB" tcp_file_rss 0
+	ab_row "TCP from a pipe, GiB/s ($SIZE)" tcp_pipe_gibs 2
+	ab_row "CPU s/GiB, both sides (pipe)" tcp_pipe_cpu 3
+	ab_row "integrity, share of identical runs" integrity 2
+	ab_row "UDP 64 B, received/s at max rate" udp64_max_rate 0
+	ab_row "UDP 64 B, loss % at $UDP_RATE/s" udp64_paced_loss 2
+	ab_row "UDP 1400 B, received/s at max rate" udp1400_max_rate 0
+	ab_row "connections/s (keep-open server, -c $CONN_CONC)" conn_rate 0
+	ab_row "server CPU µs per connection (keep-open server)" conn_cpu 1
+	for m in half reply; do
+		[[ -n ${NA_EXEC_BASE:-} ]] && break
+		for c in ${EXEC_CONC//,/ }; do
+			ab_row "exec, $m, -c $c: connections/s" "exec_${m}${c}_rate" 0
+			ab_row "exec, $m, -c $c: server CPU µs per connection" "exec_${m}${c}_cpu" 0
+		done
+	done
+	ab_row "startup, ms (connect to a closed port)" startup_ms 2
+	echo
+}
+
 print_table() {
 	local iperf line sc c m k
 	echo
@@ -842,6 +901,7 @@ print_table() {
 		fi
 	fi
 	echo
+	[[ -n ${HAVE[sockcat-base]:-} ]] && print_ab
 	if ((${#ECHO_LINES[@]} > 0)); then
 		echo "Echo details (bench/echo.sh; ncat and socat run a process per client there):"
 		echo
