@@ -1,13 +1,14 @@
 /*
- * unit-exec.c: the hand-off of exec.h for a layer between CMD and the
- * connection (TLS), as TAP, without TLS: CMD gets one end of
- * exec_socketpair(), the relay engine relays the other end with a TCP
- * connection (the layer would sit on that end), and a client on the same
- * loop talks to it over loopback.  Checked: 1 MiB through 'cat' comes
- * back whole and ends with a clean EOF; with 'echo hi' and a client that
- * keeps sending after CMD has exited, the client gets "hi" and a FIN,
- * and none of its sends fails (no reset); the relay and the child end
- * cleanly and nothing is left open.
+ * unit-exec.c: exec_start_layered(), the hand-off of exec.h for a layer
+ * between CMD and the connection (TLS), as TAP, without TLS: a
+ * pass-through layer whose handshake takes one wake-up (or fails), CMD
+ * on one end of a socketpair the relay engine relays with a TCP
+ * connection, and a client on the same loop over loopback.  Checked: CMD
+ * starts only once the handshake is done; 1 MiB through 'cat' comes back
+ * whole with a clean EOF; with 'echo hi' and a client that keeps sending
+ * after CMD has exited, the client gets "hi" and a FIN, and none of its
+ * sends fails (no reset); a failed handshake runs no CMD and says why
+ * (EXEC_FAILED, then EXEC_CLOSED); nothing is left open.
  */
 #include "config.h"
 
@@ -59,16 +60,146 @@ struct client {
 struct run {
 	struct loop	*loop;
 	struct client	 cl;
-	int		 pair_done, pair_code;
-	int		 closed, wstatus;
+	int		 started, failed, closed, wstatus;
+	int		 hs_done;	/* the layer's handshake is over */
+	int		 started_before_hs;	/* CMD ran too early */
+	int		 fail_hs;	/* the handshake fails */
+	int		 hs_calls;
+	int		 fd;		/* the layer's descriptor */
+	char		 why[SC_STATUS_MSG];
 };
 
 static void
 run_check_end(struct run *r)
 {
-	if (((r->cl.eof && r->cl.shut) || r->cl.err) && r->pair_done &&
-	    r->closed)
+	if (((r->cl.eof && r->cl.shut) || r->cl.err) && r->closed)
 		loop_stop(r->loop);
+}
+
+/*
+ * A pass-through layer: its handshake wants one read wake-up (the
+ * client's first bytes), then is done, or fails with fail_hs.
+ */
+static int
+pt_handshake(void *ctx, int *want, struct status *st)
+{
+	struct run	*r = ctx;
+
+	if (r->hs_calls++ == 0) {
+		*want = LOOP_READ;
+		return 1;
+	}
+	if (r->fail_hs)
+		return status_set(st, SC_EX_PROTOCOL, "handshake refused");
+	r->hs_done = 1;
+	return 0;
+}
+
+static ssize_t
+pt_read(void *ctx, void *buf, size_t n, int *want, struct status *st)
+{
+	struct run	*r = ctx;
+	ssize_t		 got;
+
+	got = recv(r->fd, buf, n, MSG_DONTWAIT);
+	if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		*want = LOOP_READ;
+	else if (got < 0)
+		status_errno(st, errno, SC_EX_OSERR, "recv");
+	return got;
+}
+
+static ssize_t
+pt_write(void *ctx, const void *buf, size_t n, int *want, struct status *st)
+{
+	struct run	*r = ctx;
+	ssize_t		 put;
+
+	put = send(r->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (put < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		*want = LOOP_WRITE;
+	else if (put < 0)
+		status_errno(st, errno, SC_EX_OSERR, "send");
+	return put;
+}
+
+static int
+pt_close_notify(void *ctx, int *want, struct status *st)
+{
+	(void)ctx;
+	(void)want;
+	(void)st;
+	return 0;
+}
+
+static size_t
+pt_pending(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+
+/* The layer's ready hook, called by the pass-through "handshake". */
+struct pt_ctx {
+	struct run	*r;
+	void		(*ready)(void *);
+	void		*ready_arg;
+};
+
+static int
+pt_handshake_hooked(void *ctx, int *want, struct status *st)
+{
+	struct pt_ctx	*p = ctx;
+	int		 rc;
+
+	rc = pt_handshake(p->r, want, st);
+	if (rc == 0)
+		p->ready(p->ready_arg);
+	return rc;
+}
+
+static ssize_t
+pt_read_hooked(void *ctx, void *buf, size_t n, int *want, struct status *st)
+{
+	return pt_read(((struct pt_ctx *)ctx)->r, buf, n, want, st);
+}
+
+static ssize_t
+pt_write_hooked(void *ctx, const void *buf, size_t n, int *want,
+    struct status *st)
+{
+	return pt_write(((struct pt_ctx *)ctx)->r, buf, n, want, st);
+}
+
+static const struct pair_layer pt_hooked_ops = {
+	"pass-through", pt_handshake_hooked, pt_read_hooked, pt_write_hooked,
+	pt_close_notify, pt_pending
+};
+
+static void *
+pt_open(void *arg, int fd, const char *host, const char *name,
+    void (*ready)(void *), void *ready_arg, struct status *st)
+{
+	struct pt_ctx	*p;
+
+	(void)host;
+	(void)name;
+	if ((p = calloc(1, sizeof *p)) == NULL) {
+		status_set(st, SC_EX_OSERR, "out of memory");
+		return NULL;
+	}
+	p->r = arg;
+	p->r->fd = fd;
+	p->ready = ready;
+	p->ready_arg = ready_arg;
+	return p;
+}
+
+static void
+pt_close(void *ctx)
+{
+	free(ctx);
 }
 
 static void
@@ -135,29 +266,28 @@ client_cb(struct loop *l, int fd, int mask, void *arg)
 }
 
 static void
-pair_done(struct pair *p, void *arg, const struct status *st)
-{
-	struct run	*r = arg;
-
-	(void)p;
-	r->pair_done = 1;
-	r->pair_code = st->code;
-	if (st->code != 0)
-		printf("# relay: %s\n", st->msg);
-	run_check_end(r);
-}
-
-static void
 exec_event(void *arg, enum exec_event ev, const struct exec_child *c)
 {
 	struct run	*r = arg;
 
-	if (ev == EXEC_ENDED) {
+	switch (ev) {
+	case EXEC_STARTED:
+		r->started = 1;
+		if (!r->hs_done)
+			r->started_before_hs = 1;
+		break;
+	case EXEC_ENDED:
 		r->wstatus = c->wstatus;
-		return;
+		break;
+	case EXEC_FAILED:
+		r->failed = 1;
+		snprintf(r->why, sizeof r->why, "%s", c->err.msg);
+		break;
+	case EXEC_CLOSED:
+		r->closed = 1;
+		run_check_end(r);
+		break;
 	}
-	r->closed = 1;
-	run_check_end(r);
 }
 
 /* A safety net: no test may hang. */
@@ -194,46 +324,37 @@ tcp_pair(int *cfd, int *sfd)
 }
 
 /*
- * CMD on a socketpair relayed with a TCP connection; the client sends
+ * CMD behind the pass-through layer on a TCP connection; the client sends
  * data (and keeps sending for keep_ms after that, if not 0).
  */
 static void
 run_one(struct exec *x, const char *data, size_t size, int64_t keep_ms,
-    struct run *r)
+    int fail_hs, struct run *r)
 {
-	struct pair_end_spec	 e0, e1;
-	struct pair_opts	 po;
+	struct exec_layer	 ly = { &pt_hooked_ops, pt_open, pt_close, NULL,
+				    5000 };
 	struct exec_child	*c;
 	struct exec_env		 env;
 	struct loop_timer	 deadline;
 	struct status		 st;
-	struct pair		*p;
-	int			 sv[2], cfd, sfd;
+	int			 cfd, sfd;
 
 	memset(r, 0, sizeof *r);
+	r->fail_hs = fail_hs;
 	r->cl.got = malloc(DATA_SIZE + 64);
 	r->loop = loop_new(&st);
 	if (r->cl.got == NULL || r->loop == NULL || tcp_pair(&cfd, &sfd) < 0 ||
-	    exec_attach(x, r->loop, exec_event, r, &st) < 0 ||
-	    exec_socketpair(sv, &st) < 0) {
+	    exec_attach(x, r->loop, exec_event, r, &st) < 0) {
 		ok(0, "setup");
 		exit(1);
 	}
+	ly.arg = r;
 	/* The child's names are the real connection's. */
 	exec_env_socket(&env, sfd);
-	ok(exec_start(x, sv[0], &env, "test", &c, &st) == 0, "exec_start");
-	memset(&e0, 0, sizeof e0);
-	memset(&e1, 0, sizeof e1);
-	memset(&po, 0, sizeof po);
-	po.idle_ms = -1;
-	e0.rfd = e0.wfd = sv[1];
-	e0.flags = PAIR_SOCKET;
-	e0.rname = e0.wname = "child";
-	e1.rfd = e1.wfd = sfd;
-	e1.flags = PAIR_SOCKET;	/* and the TLS layer, with TLS */
-	e1.rname = e1.wname = "peer";
-	p = pair_new(r->loop, &e0, &e1, &po, pair_done, r, &st);
-	ok(p != NULL && pair_start(p, &st) == 0, "pair_start");
+	sock_set_nonblock(sfd, 1);
+	ok(exec_start_layered(x, sfd, &ly, NULL, &env, "test", &c, &st) == 0,
+	    "exec_start_layered");
+	ok(!r->started, "CMD waits for the handshake");
 	r->cl.fd = cfd;
 	r->cl.data = data;
 	r->cl.size = size;
@@ -247,16 +368,21 @@ run_one(struct exec *x, const char *data, size_t size, int64_t keep_ms,
 	    &st);
 	(void)loop_run(r->loop, NULL, NULL, &st);
 	loop_timer_stop(r->loop, &deadline);
-	ok(r->pair_done && r->pair_code == 0, "the relay ended cleanly");
 	ok(r->closed && exec_open(x) == 0 && exec_running(x) == 0,
-	    "the child has ended and its end is closed");
-	ok(WIFEXITED(r->wstatus) && WEXITSTATUS(r->wstatus) == 0,
-	    "the child exited 0");
-	pair_free(p);
-	close(sv[1]);
-	close(sfd);
+	    "the connection is closed, no child left");
+	if (fail_hs) {
+		ok(!r->started && r->failed, "a failed handshake: no CMD, "
+		    "EXEC_FAILED");
+		ok(strstr(r->why, "handshake refused") != NULL,
+		    "EXEC_FAILED says why");
+	} else {
+		ok(r->started && !r->started_before_hs && !r->failed,
+		    "CMD started at the end of the handshake");
+		ok(WIFEXITED(r->wstatus) && WEXITSTATUS(r->wstatus) == 0,
+		    "the child exited 0");
+	}
 	close(cfd);
-	/* r->loop is freed after exec_free(x), as exec.h asks. */
+	/* sfd is exec's; r->loop is freed after exec_free(x). */
 }
 
 int
@@ -280,7 +406,7 @@ main(void)
 	ok(x != NULL, "exec_new cat");
 	if (x == NULL)
 		return 1;
-	run_one(x, data, DATA_SIZE, 0, &r);
+	run_one(x, data, DATA_SIZE, 0, 0, &r);
 	ok(!r.cl.err && r.cl.eof, "1 MiB through cat: a clean EOF");
 	ok(r.cl.ngot == DATA_SIZE && memcmp(r.cl.got, data, DATA_SIZE) == 0,
 	    "1 MiB through cat: byte for byte");
@@ -292,13 +418,23 @@ main(void)
 	ok(x != NULL, "exec_new echo hi");
 	if (x == NULL)
 		return 1;
-	run_one(x, NULL, 0, 500, &r);
+	run_one(x, NULL, 0, 500, 0, &r);
 	if (r.cl.err)
 		printf("# client: %s\n", strerror(r.cl.err));
 	ok(!r.cl.err && r.cl.eof, "the peer kept sending after CMD's exit: "
 	    "a FIN, no reset");
 	ok(r.cl.ngot == 3 && memcmp(r.cl.got, "hi\n", 3) == 0,
 	    "the peer got what CMD wrote");
+	free(r.cl.got);
+	exec_free(x);
+	loop_free(r.loop);
+
+	x = exec_new("touch never-run", &st);
+	ok(x != NULL, "exec_new touch");
+	if (x == NULL)
+		return 1;
+	run_one(x, "x", 1, 0, 1, &r);
+	ok(access("never-run", F_OK) != 0, "CMD did not run");
 	free(r.cl.got);
 	exec_free(x);
 	loop_free(r.loop);
